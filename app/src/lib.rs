@@ -1,0 +1,39 @@
+//! The MatterCraft web app: the HTML shell, the router and the pages. Rendered on the server
+//! (feature `ssr`) and hydrated in the browser (feature `hydrate`).
+
+pub mod components;
+pub mod error;
+pub mod pages;
+mod routes;
+pub mod server_fns;
+
+use leptos::prelude::*;
+use leptos_meta::MetaTags;
+
+pub use routes::App;
+
+/// Applies the saved colour theme before the first paint, so a dark page never flashes light.
+const THEME_BOOT_SCRIPT: &str = "try{var t=localStorage.getItem('mc-theme');\
+if(t==='dark'||t==='light'){document.documentElement.dataset.theme=t}}catch(e){}";
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <script inner_html=THEME_BOOT_SCRIPT></script>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}

@@ -1,0 +1,7 @@
+//! Routed pages, one per file.
+
+pub mod area_page;
+pub mod auth;
+pub mod home_page;
+pub mod not_found_page;
+pub mod settings;

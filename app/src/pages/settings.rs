@@ -1,0 +1,4 @@
+//! Settings pages.
+
+pub mod api_keys_page;
+pub mod settings_page;

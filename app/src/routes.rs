@@ -1,0 +1,46 @@
+//! The whole route tree in one place.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::components::layout::Layout;
+use crate::pages::area_page::{Area, AreaPage};
+use crate::pages::auth::account_page::AccountPage;
+use crate::pages::auth::sign_in_page::SignInPage;
+use crate::pages::auth::sign_up_page::SignUpPage;
+use crate::pages::home_page::HomePage;
+use crate::pages::not_found_page::NotFoundPage;
+use crate::pages::settings::api_keys_page::ApiKeysPage;
+use crate::pages::settings::settings_page::SettingsPage;
+
+/// The root component: metadata, stylesheet and routes inside the shared layout.
+///
+/// Pages render in `Async` mode: the server waits for their data, so every page is complete
+/// HTML without JavaScript, and redirects (e.g. to sign in) are real HTTP redirects.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/mattercraft.css" />
+        <Title formatter=|title: String| {
+            if title.is_empty() { "MatterCraft".to_owned() } else { format!("{title} · MatterCraft") }
+        } />
+        <Router>
+            <Layout>
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/campaigns") view=|| view! { <AreaPage area=Area::Campaigns /> } ssr=SsrMode::Async />
+                    <Route path=path!("/print") view=|| view! { <AreaPage area=Area::Print /> } ssr=SsrMode::Async />
+                    <Route path=path!("/orders") view=|| view! { <AreaPage area=Area::Orders /> } ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/api-keys") view=ApiKeysPage ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

@@ -1,0 +1,137 @@
+//! Server functions, served under `/api/fn/` (never `/v1`). Bodies only delegate to services.
+
+pub mod api_keys;
+pub mod auth;
+pub mod status;
+
+/// The URL prefix of every server function.
+pub const PREFIX: &str = "/api/fn";
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    //! What server functions share: the services, the request's cookies and address, and the
+    //! session cookie itself.
+
+    use std::net::{IpAddr, SocketAddr};
+
+    use axum::extract::ConnectInfo;
+    use domain::auth::{cookie_value, SESSION_COOKIE};
+    use http::{header, HeaderMap, HeaderValue};
+    use leptos::prelude::use_context;
+    use services::{AuthFailure, Caller, ServiceError, Services};
+    use store::accounts::Account;
+
+    use crate::error::ssr::from_service;
+    use crate::error::AppError;
+
+    /// The service layer, provided to every request by the server.
+    pub fn services() -> Result<Services, AppError> {
+        use_context::<Services>().ok_or_else(|| {
+            from_service(ServiceError::Internal(anyhow::anyhow!(
+                "Services are missing from the Leptos context"
+            )))
+        })
+    }
+
+    /// The request's headers.
+    pub async fn headers() -> Result<HeaderMap, AppError> {
+        leptos_axum::extract::<HeaderMap>()
+            .await
+            .map_err(|e| from_service(ServiceError::Internal(anyhow::anyhow!("{e}"))))
+    }
+
+    /// The client's address (socket peer, or `X-Forwarded-For` behind a trusted proxy).
+    pub async fn client_ip(services: &Services, headers: &HeaderMap) -> Option<IpAddr> {
+        let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+            .await
+            .ok()
+            .map(|ConnectInfo(addr)| addr.ip());
+        let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        domain::auth::client_ip(forwarded, peer, services.config().trust_proxy)
+    }
+
+    /// The session cookie's value, if the browser sent one.
+    pub fn session_token(headers: &HeaderMap) -> Option<String> {
+        headers
+            .get(header::COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|c| cookie_value(c, SESSION_COOKIE))
+            .map(str::to_owned)
+    }
+
+    /// The signed-in account and its caller, if any.
+    pub async fn signed_in() -> Result<Option<(Account, Caller)>, AppError> {
+        let services = services()?;
+        let headers = headers().await?;
+        match session_token(&headers) {
+            Some(token) => services.session(&token).await.map_err(from_service),
+            None => Ok(None),
+        }
+    }
+
+    /// The signed-in caller, or 401 `unauthenticated`.
+    pub async fn require_caller() -> Result<Caller, AppError> {
+        signed_in()
+            .await?
+            .map(|(_, caller)| caller)
+            .ok_or_else(|| from_service(ServiceError::Unauthenticated(AuthFailure::Missing)))
+    }
+
+    /// Sets (or, with `None`, clears) the session cookie: HttpOnly, SameSite=Lax, and Secure
+    /// unless the site is served from this machine over plain HTTP.
+    pub fn set_session_cookie(headers: &HeaderMap, session: Option<(&str, i64)>) {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let local = ["localhost", "127.0.0.1", "[::1]"]
+            .iter()
+            .any(|h| host == *h || host.starts_with(&format!("{h}:")));
+        let secure = if local { "" } else { "; Secure" };
+        let cookie = match session {
+            Some((token, expires_at)) => {
+                let max_age = (expires_at - store::now_ms()).max(0) / 1000;
+                format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+            }
+            None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+        };
+        if let (Some(response), Ok(value)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            HeaderValue::from_str(&cookie),
+        ) {
+            response.append_header(header::SET_COOKIE, value);
+        }
+    }
+
+    /// True for a plain HTML form post (JavaScript off): the browser wants a page back.
+    pub fn wants_html(headers: &HeaderMap) -> bool {
+        headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    }
+
+    /// A local path to continue to after signing in; anything else becomes `/account`, so a
+    /// crafted link cannot send the user to another site.
+    pub fn safe_next(next: &str) -> String {
+        if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+            next.to_owned()
+        } else {
+            "/account".to_owned()
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::safe_next;
+
+        #[test]
+        fn only_local_paths_are_followed_after_sign_in() {
+            assert_eq!(safe_next("/settings/api-keys"), "/settings/api-keys");
+            assert_eq!(safe_next("https://evil.example"), "/account");
+            assert_eq!(safe_next("//evil.example"), "/account");
+            assert_eq!(safe_next("/\\evil.example"), "/account");
+            assert_eq!(safe_next(""), "/account");
+        }
+    }
+}

@@ -1,0 +1,506 @@
+//! Identity on the wire: scopes, key kinds, validated emails, names and passwords, and the
+//! request/response bodies of `/v1/connect` and `/v1/api-keys` (SPEC §3, §4.3, §6).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ErrorDetail;
+
+/// The browser session cookie's name.
+pub const SESSION_COOKIE: &str = "mc_session";
+
+/// The value of cookie `name` in a `Cookie` header value, if present.
+pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim_matches('"'))
+}
+
+/// The signed-in person, as pages show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    /// Account id (UUID).
+    pub account_id: String,
+    /// Display name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+    /// Rate-limit plan: `free`, `pro` or `scale`.
+    pub plan: String,
+}
+
+/// The client's address: the first `X-Forwarded-For` hop when the proxy is trusted and sent
+/// one, else the socket peer.
+pub fn client_ip(
+    forwarded_for: Option<&str>,
+    peer: Option<std::net::IpAddr>,
+    trust_proxy: bool,
+) -> Option<std::net::IpAddr> {
+    let forwarded = forwarded_for
+        .filter(|_| trust_proxy)
+        .and_then(|v| v.split(',').next())
+        .and_then(|v| v.trim().parse().ok());
+    forwarded.or(peer)
+}
+
+/// What an API key may do (SPEC §3). `admin` includes every other scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Scope {
+    /// Read campaigns.
+    #[serde(rename = "campaigns:read")]
+    CampaignsRead,
+    /// Create, start and stop campaigns.
+    #[serde(rename = "campaigns:write")]
+    CampaignsWrite,
+    /// Delete campaigns.
+    #[serde(rename = "campaigns:delete")]
+    CampaignsDelete,
+    /// Read datasets.
+    #[serde(rename = "datasets:read")]
+    DatasetsRead,
+    /// Upload and delete datasets.
+    #[serde(rename = "datasets:write")]
+    DatasetsWrite,
+    /// Read templates.
+    #[serde(rename = "templates:read")]
+    TemplatesRead,
+    /// Upload parts.
+    #[serde(rename = "files:write")]
+    FilesWrite,
+    /// Read orders.
+    #[serde(rename = "orders:read")]
+    OrdersRead,
+    /// Quote and order.
+    #[serde(rename = "orders:write")]
+    OrdersWrite,
+    /// Manage webhook endpoints.
+    #[serde(rename = "webhooks:write")]
+    WebhooksWrite,
+    /// Change settings such as autopay.
+    #[serde(rename = "settings:write")]
+    SettingsWrite,
+    /// Everything in the account, including key management.
+    #[serde(rename = "admin")]
+    Admin,
+}
+
+impl Scope {
+    /// Every scope, in documentation order.
+    pub const ALL: [Scope; 12] = [
+        Scope::CampaignsRead,
+        Scope::CampaignsWrite,
+        Scope::CampaignsDelete,
+        Scope::DatasetsRead,
+        Scope::DatasetsWrite,
+        Scope::TemplatesRead,
+        Scope::FilesWrite,
+        Scope::OrdersRead,
+        Scope::OrdersWrite,
+        Scope::WebhooksWrite,
+        Scope::SettingsWrite,
+        Scope::Admin,
+    ];
+
+    /// The scope's name, e.g. `campaigns:read`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::CampaignsRead => "campaigns:read",
+            Scope::CampaignsWrite => "campaigns:write",
+            Scope::CampaignsDelete => "campaigns:delete",
+            Scope::DatasetsRead => "datasets:read",
+            Scope::DatasetsWrite => "datasets:write",
+            Scope::TemplatesRead => "templates:read",
+            Scope::FilesWrite => "files:write",
+            Scope::OrdersRead => "orders:read",
+            Scope::OrdersWrite => "orders:write",
+            Scope::WebhooksWrite => "webhooks:write",
+            Scope::SettingsWrite => "settings:write",
+            Scope::Admin => "admin",
+        }
+    }
+
+    /// A sentence saying what the scope allows, for forms.
+    pub fn description(self) -> &'static str {
+        match self {
+            Scope::CampaignsRead => "Read campaigns, jobs and results",
+            Scope::CampaignsWrite => "Create, start, stop and retry campaigns",
+            Scope::CampaignsDelete => "Delete campaigns",
+            Scope::DatasetsRead => "Read datasets",
+            Scope::DatasetsWrite => "Upload and delete datasets",
+            Scope::TemplatesRead => "Read templates",
+            Scope::FilesWrite => "Upload parts",
+            Scope::OrdersRead => "Read quotes and orders",
+            Scope::OrdersWrite => "Quote and place orders",
+            Scope::WebhooksWrite => "Manage webhook endpoints",
+            Scope::SettingsWrite => "Change settings such as autopay",
+            Scope::Admin => "Everything, including managing API keys",
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Scope {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Scope::ALL
+            .into_iter()
+            .find(|scope| scope.as_str() == s)
+            .ok_or_else(|| format!("unknown scope '{s}'"))
+    }
+}
+
+/// True when `granted` allows `needed` (`admin` allows everything).
+pub fn scopes_allow(granted: &[Scope], needed: Scope) -> bool {
+    granted.contains(&Scope::Admin) || granted.contains(&needed)
+}
+
+/// The kind of an API key, visible in its prefix (SPEC §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum KeyKind {
+    /// `mc_live_`: production.
+    Live,
+    /// `mc_test_`: sandbox; never charges money.
+    Test,
+    /// `mc_ci_`: automation.
+    Ci,
+}
+
+impl KeyKind {
+    /// The key prefix, e.g. `mc_live_`.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            KeyKind::Live => "mc_live_",
+            KeyKind::Test => "mc_test_",
+            KeyKind::Ci => "mc_ci_",
+        }
+    }
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Live => "live",
+            KeyKind::Test => "test",
+            KeyKind::Ci => "ci",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "live" => Some(KeyKind::Live),
+            "test" => Some(KeyKind::Test),
+            "ci" => Some(KeyKind::Ci),
+            _ => None,
+        }
+    }
+
+    /// The kind of a raw key, from its prefix.
+    pub fn of_key(raw: &str) -> Option<Self> {
+        [KeyKind::Live, KeyKind::Test, KeyKind::Ci]
+            .into_iter()
+            .find(|k| raw.starts_with(k.prefix()))
+    }
+}
+
+/// A syntactically valid email address, kept as typed; compare with [`Email::normalized`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Longest accepted address (RFC 5321 path limit).
+    pub const MAX_LEN: usize = 254;
+
+    /// Accepts `local@domain.tld` without spaces, up to 254 characters.
+    pub fn parse(raw: &str) -> Result<Self, ErrorDetail> {
+        let email = raw.trim();
+        let invalid = || {
+            ErrorDetail::new("email", "must be an email address like name@example.com")
+                .with_value(raw)
+        };
+        if email.len() > Self::MAX_LEN {
+            return Err(ErrorDetail::new(
+                "email",
+                format!("must be at most {} characters", Self::MAX_LEN),
+            ));
+        }
+        let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+        let ok = !local.is_empty()
+            && local.len() <= 64
+            && !domain.is_empty()
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && email
+                .chars()
+                .all(|c| !c.is_whitespace() && !c.is_control() && c != '<' && c != '>');
+        if ok {
+            Ok(Email(email.to_owned()))
+        } else {
+            Err(invalid())
+        }
+    }
+
+    /// The address as typed (trimmed).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Lower-cased, for case-insensitive comparison and uniqueness.
+    pub fn normalized(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+/// A display name: 1 to 100 characters after trimming, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    /// Longest accepted name.
+    pub const MAX_LEN: usize = 100;
+
+    /// Validates a name given in field `path`.
+    pub fn parse(raw: &str, path: &str) -> Result<Self, ErrorDetail> {
+        let name = raw.trim();
+        if name.is_empty() {
+            return Err(ErrorDetail::new(path, "must not be empty"));
+        }
+        if name.chars().count() > Self::MAX_LEN {
+            return Err(ErrorDetail::new(
+                path,
+                format!("must be at most {} characters", Self::MAX_LEN),
+            ));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(ErrorDetail::new(
+                path,
+                "must not contain control characters",
+            ));
+        }
+        Ok(DisplayName(name.to_owned()))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Checks a new password's length: at least 10 characters, at most 256.
+pub fn check_new_password(password: &str) -> Result<(), ErrorDetail> {
+    let n = password.chars().count();
+    if n < 10 {
+        Err(ErrorDetail::new(
+            "password",
+            "must be at least 10 characters long",
+        ))
+    } else if n > 256 {
+        Err(ErrorDetail::new(
+            "password",
+            "must be at most 256 characters long",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// `POST /v1/connect` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ConnectRequest {
+    /// The account's email; an existing account gets a new key.
+    pub email: String,
+    /// The account holder's name (used when the account is created).
+    pub name: String,
+}
+
+/// `POST /v1/connect` response (SPEC §6).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConnectResponse {
+    /// The account (UUID).
+    pub account_id: String,
+    /// The account's email.
+    pub email: String,
+    /// The new key's id (`key_…`).
+    pub api_key_id: String,
+    /// The new key; shown this once, only its hash is stored.
+    pub api_key: String,
+    /// What to do next.
+    pub message: String,
+}
+
+/// An API key as listed: never the secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiKeyView {
+    /// `key_…`.
+    pub id: String,
+    /// The owner's label.
+    pub name: String,
+    /// The first characters of the key, e.g. `mc_live_3f9a`, to recognise it.
+    pub prefix: String,
+    /// `live`, `test` or `ci`.
+    pub kind: KeyKind,
+    /// What the key may do.
+    pub scopes: Vec<Scope>,
+    /// Networks the key may be used from (CIDR); empty means anywhere.
+    pub allowed_ips: Vec<String>,
+    /// Creation time (RFC 3339).
+    pub created_at: String,
+    /// Expiry (RFC 3339), if any.
+    pub expires_at: Option<String>,
+    /// Last authenticated use (RFC 3339), if any.
+    pub last_used_at: Option<String>,
+    /// Authenticated requests made with the key.
+    pub request_count: u64,
+    /// When it was revoked (RFC 3339), if it was.
+    pub revoked_at: Option<String>,
+}
+
+/// `POST /v1/api-keys` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiKeyRequest {
+    /// A label to recognise the key by.
+    pub name: String,
+    /// What the key may do (at least one).
+    pub scopes: Vec<Scope>,
+    /// Optional expiry (RFC 3339), in the future.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    /// `live`, `test` or `ci`; defaults to the server's mode (`test` in development).
+    #[serde(default)]
+    pub kind: Option<KeyKind>,
+}
+
+/// `POST /v1/api-keys` response data: the key, shown once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedApiKey {
+    /// The stored key.
+    #[serde(flatten)]
+    pub key: ApiKeyView,
+    /// The secret; shown this once.
+    pub api_key: String,
+}
+
+/// `PATCH /v1/api-keys/{id}` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateApiKeyRequest {
+    /// Networks the key may be used from (CIDR or single addresses); `[]` allows anywhere.
+    #[serde(default)]
+    pub allowed_ips: Option<Vec<String>>,
+    /// A new label.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_round_trip_and_admin_allows_everything() {
+        for scope in Scope::ALL {
+            assert_eq!(scope.as_str().parse::<Scope>().unwrap(), scope);
+            assert_eq!(
+                serde_json::to_value(scope).unwrap(),
+                serde_json::json!(scope.as_str())
+            );
+        }
+        assert!(scopes_allow(&[Scope::Admin], Scope::OrdersWrite));
+        assert!(scopes_allow(&[Scope::OrdersWrite], Scope::OrdersWrite));
+        assert!(!scopes_allow(&[Scope::OrdersRead], Scope::OrdersWrite));
+        assert!("orders:delete".parse::<Scope>().is_err());
+    }
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_behind_a_trusted_proxy() {
+        let peer = Some("10.0.0.5".parse().unwrap());
+        let xff = Some("203.0.113.9, 10.0.0.1");
+        assert_eq!(client_ip(xff, peer, false), peer);
+        assert_eq!(
+            client_ip(xff, peer, true),
+            Some("203.0.113.9".parse().unwrap())
+        );
+        assert_eq!(client_ip(Some("garbage"), peer, true), peer);
+        assert_eq!(client_ip(None, None, true), None);
+    }
+
+    #[test]
+    fn cookies_are_found_by_name() {
+        let header = "theme=dark; mc_session=abc123; other=\"x\"";
+        assert_eq!(cookie_value(header, "mc_session"), Some("abc123"));
+        assert_eq!(cookie_value(header, "other"), Some("x"));
+        assert_eq!(cookie_value(header, "missing"), None);
+        assert_eq!(cookie_value("mc_session_old=1", "mc_session"), None);
+    }
+
+    #[test]
+    fn key_kinds_are_read_from_the_prefix() {
+        assert_eq!(KeyKind::of_key("mc_live_abc"), Some(KeyKind::Live));
+        assert_eq!(KeyKind::of_key("mc_test_abc"), Some(KeyKind::Test));
+        assert_eq!(KeyKind::of_key("mc_ci_abc"), Some(KeyKind::Ci));
+        assert_eq!(KeyKind::of_key("sk_live_abc"), None);
+    }
+
+    #[test]
+    fn emails_are_validated_and_normalised() {
+        let e = Email::parse("  Ada.Lovelace@Example.COM ").unwrap();
+        assert_eq!(e.as_str(), "Ada.Lovelace@Example.COM");
+        assert_eq!(e.normalized(), "ada.lovelace@example.com");
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "ada@@example.com",
+            "a da@example.com",
+            "ada@.example.com",
+            "ada@example..com",
+        ] {
+            let err = Email::parse(bad).unwrap_err();
+            assert_eq!(err.path, "email", "{bad}");
+        }
+        assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(
+            DisplayName::parse("  Ada ", "name").unwrap().as_str(),
+            "Ada"
+        );
+        assert!(DisplayName::parse("   ", "name").is_err());
+        assert!(DisplayName::parse(&"x".repeat(101), "name").is_err());
+        assert!(DisplayName::parse("a\u{0}b", "name").is_err());
+    }
+
+    #[test]
+    fn passwords_need_ten_characters() {
+        assert!(check_new_password("short").is_err());
+        assert!(check_new_password("long enough!").is_ok());
+        assert!(check_new_password(&"x".repeat(300)).is_err());
+    }
+}

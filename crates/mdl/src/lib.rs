@@ -1,0 +1,46 @@
+//! MDL, the Material Definition Language (SPEC §4.1): a design space (parameters, objectives,
+//! constraints) plus optimizer settings, written in YAML or JSON.
+//!
+//! [`parse_yaml`] and [`parse_json`] read a document and validate it completely, returning the
+//! typed [`Mdl`] with any warnings, or every problem at once as [`Issue`]s with paths such as
+//! `parameters[2].bounds`. Nothing here panics on bad input. Builds for `wasm32-unknown-unknown`
+//! so the browser validates with the same code as the server.
+
+pub mod expr;
+mod model;
+mod report;
+mod validate;
+
+pub use model::*;
+pub use report::{Issue, Level, Report};
+
+/// The built-in domains, each with a simulator.
+pub const DOMAINS: [&str; 8] = [
+    "water",
+    "battery",
+    "solar",
+    "catalyst",
+    "hydrogen",
+    "thermoelectric",
+    "polymer",
+    "ceramic",
+];
+
+/// Parses and validates a YAML (or JSON, a subset of YAML) document.
+pub fn parse_yaml(text: &str) -> Result<(Mdl, Vec<Issue>), Report> {
+    let value: serde_json::Value = serde_norway::from_str(text)
+        .map_err(|e| Report::single(Issue::error("", format!("not valid YAML: {e}"))))?;
+    validate::validate(&value)
+}
+
+/// Parses and validates a JSON document.
+pub fn parse_json(text: &str) -> Result<(Mdl, Vec<Issue>), Report> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| Report::single(Issue::error("", format!("not valid JSON: {e}"))))?;
+    validate::validate(&value)
+}
+
+/// Validates an already-parsed document (e.g. the `mdl` field of an API request).
+pub fn from_value(value: &serde_json::Value) -> Result<(Mdl, Vec<Issue>), Report> {
+    validate::validate(value)
+}

@@ -1,0 +1,744 @@
+//! The campaign loop (SPEC §4.2) as an ask/tell state machine: [`Campaign::ask`] proposes a
+//! batch, [`Campaign::tell`] records its results. The same machine serves the built-in
+//! simulators, lab results posted through the API, and `mobo ask-tell`.
+//!
+//! Iteration 1 is the initial design (Sobol, `initial_samples` points; uniform for `random`).
+//! Each later iteration, for `cma-es`: train the MLP ensemble on every feasible evaluation, then
+//! pick `batch_size` candidates one by one, each maximising the hypervolume improvement of its
+//! optimistic estimate `μ − β·σ` (β = 10 × `exploration_weight`, so 0.1 by default; where
+//! that is 0, minus the distance to the current front, so the search still has a direction)
+//! with CMA-ES from the best of a Sobol scan. After each pick its predicted mean joins the front
+//! as a fantasy ("kriging believer"), which spreads the batch. Constraint violations are
+//! penalised, so proposals are feasible when feasible points can be found.
+//!
+//! All objectives are minimised internally (`maximize` ones negated). The hypervolume
+//! reference is the objectives' `reference_point`s when all are given, otherwise the nadir of
+//! the initial design plus 10 % of its range, fixed from then on so the history compares.
+//! Convergence: relative hypervolume gain below `convergence_threshold` for
+//! `convergence_patience` iterations in a row (0 disables); budget spent → completed.
+//! Failed evaluations (or NaN/inf objectives) are kept but never trained on; infeasible points
+//! never enter the Pareto front. Deterministic for a seed.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+
+use mdl::{Direction, Mdl, Method};
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+
+use crate::cmaes::{self, CmaesConfig};
+use crate::encoding::{Encoder, Point, Value};
+use crate::hypervolume::hypervolume;
+use crate::pareto::non_dominated;
+use crate::sampling;
+use crate::surrogate::Surrogate;
+
+/// A point to evaluate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    /// Unique within the campaign.
+    pub id: String,
+    /// Parameter values.
+    pub parameters: Point,
+    /// The iteration that proposed it.
+    pub iteration: u32,
+}
+
+/// The result of evaluating a candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Objective values by name (natural units).
+    Objectives(HashMap<String, f64>),
+    /// The evaluation failed.
+    Failed,
+}
+
+/// A recorded evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// The candidate's id.
+    pub id: String,
+    /// Parameter values.
+    pub parameters: Point,
+    /// Objective values in MDL order and natural units; `None` when the evaluation failed.
+    pub objectives: Option<Vec<f64>>,
+    /// Whether every constraint holds.
+    pub feasible: bool,
+    /// The iteration that proposed it.
+    pub iteration: u32,
+}
+
+/// Where a campaign is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// More iterations to go.
+    Running,
+    /// The budget is spent.
+    Completed,
+    /// The hypervolume stopped improving.
+    Converged,
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Status::Running => "running",
+            Status::Completed => "completed",
+            Status::Converged => "converged",
+        })
+    }
+}
+
+/// What an iteration achieved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IterationSummary {
+    /// 1-based.
+    pub iteration: u32,
+    /// Evaluations recorded so far (failed ones included).
+    pub evaluations_completed: usize,
+    /// Hypervolume of the feasible Pareto front (0 before a reference exists).
+    pub hypervolume: f64,
+    /// Relative gain over the previous iteration.
+    pub hypervolume_improvement: f64,
+    /// Points on the feasible Pareto front.
+    pub pareto_size: usize,
+    /// Held-out loss of the surrogate trained this iteration, if one was.
+    pub surrogate_loss: Option<f64>,
+    /// Status after this iteration.
+    pub status: Status,
+}
+
+/// A log line, rendered as `[Iter 8/20] message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    /// 1-based iteration.
+    pub iteration: u32,
+    /// Planned iterations.
+    pub total: u32,
+    /// `info` or `warning`.
+    pub level: &'static str,
+    /// The message.
+    pub message: String,
+}
+
+impl fmt::Display for LogLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "[Iter {}/{}] {}",
+            self.iteration, self.total, self.message
+        )
+    }
+}
+
+/// Misuse of the ask/tell protocol.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CampaignError {
+    /// Results name a candidate that is not pending.
+    #[error("'{0}' is not a pending candidate")]
+    UnknownCandidate(String),
+    /// Some pending candidates have no result.
+    #[error("results are missing for: {}", .0.join(", "))]
+    MissingResults(Vec<String>),
+    /// A result lacks an objective.
+    #[error("the result for '{id}' has no value for objective '{objective}'")]
+    MissingObjective {
+        /// Candidate.
+        id: String,
+        /// Objective.
+        objective: String,
+    },
+    /// There is nothing to tell: no batch is pending.
+    #[error("no candidates are pending; ask first")]
+    NothingPending,
+}
+
+type Observer = Box<dyn FnMut(&LogLine) + Send>;
+
+/// A campaign in progress.
+pub struct Campaign {
+    mdl: Mdl,
+    encoder: Encoder,
+    signs: Vec<f64>,
+    rng: rand::rngs::StdRng,
+    sobol_seed: u32,
+    sobol_offset: u32,
+    evaluations: Vec<Evaluation>,
+    pending: Vec<Candidate>,
+    iteration: u32,
+    total_iterations: u32,
+    reference: Option<Vec<f64>>,
+    history: Vec<f64>,
+    stagnant: u32,
+    status: Status,
+    last_loss: Option<f64>,
+    observer: Observer,
+}
+
+const ENSEMBLE: usize = 4;
+
+impl Campaign {
+    /// A new campaign over `mdl`'s design space.
+    pub fn new(mdl: Mdl) -> Self {
+        let opt = &mdl.optimizer;
+        let initial = opt.active_learning.initial_samples.min(opt.budget);
+        let rest = opt.budget.saturating_sub(initial);
+        let total_iterations = 1 + rest.div_ceil(opt.batch_size.max(1));
+        let seed = opt.seed.unwrap_or(0);
+        Self {
+            encoder: Encoder::new(&mdl),
+            signs: mdl
+                .objectives
+                .iter()
+                .map(|o| {
+                    if o.direction == Direction::Maximize {
+                        -1.0
+                    } else {
+                        1.0
+                    }
+                })
+                .collect(),
+            rng: rand::rngs::StdRng::seed_from_u64(seed),
+            sobol_seed: (seed as u32) ^ 0x9e37_79b9,
+            sobol_offset: 0,
+            evaluations: Vec::new(),
+            pending: Vec::new(),
+            iteration: 0,
+            total_iterations,
+            reference: None,
+            history: Vec::new(),
+            stagnant: 0,
+            status: Status::Running,
+            last_loss: None,
+            observer: Box::new(|_| {}),
+            mdl,
+        }
+    }
+
+    /// Sends every log line to `observer` (e.g. to persist or stream it).
+    #[must_use]
+    pub fn with_observer(mut self, observer: impl FnMut(&LogLine) + Send + 'static) -> Self {
+        self.observer = Box::new(observer);
+        self
+    }
+
+    /// The design space.
+    pub fn mdl(&self) -> &Mdl {
+        &self.mdl
+    }
+
+    /// Current status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// Iterations started so far.
+    pub fn iteration(&self) -> u32 {
+        self.iteration
+    }
+
+    /// Planned iterations.
+    pub fn total_iterations(&self) -> u32 {
+        self.total_iterations
+    }
+
+    /// Every evaluation so far.
+    pub fn evaluations(&self) -> &[Evaluation] {
+        &self.evaluations
+    }
+
+    /// Hypervolume after each iteration.
+    pub fn convergence_history(&self) -> &[f64] {
+        &self.history
+    }
+
+    /// The current hypervolume (0 before the first results).
+    pub fn hypervolume(&self) -> f64 {
+        self.history.last().copied().unwrap_or(0.0)
+    }
+
+    /// The hypervolume reference point, in minimisation form, once known.
+    pub fn reference(&self) -> Option<&[f64]> {
+        self.reference.as_deref()
+    }
+
+    /// The feasible, successfully evaluated points no other such point dominates.
+    pub fn pareto_front(&self) -> Vec<&Evaluation> {
+        let usable: Vec<&Evaluation> = self.usable().collect();
+        let points: Vec<Vec<f64>> = usable.iter().map(|e| self.minimised(e)).collect();
+        non_dominated(&points)
+            .into_iter()
+            .map(|i| usable[i])
+            .collect()
+    }
+
+    fn usable(&self) -> impl Iterator<Item = &Evaluation> {
+        self.evaluations
+            .iter()
+            .filter(|e| e.feasible && e.objectives.is_some())
+    }
+
+    fn minimised(&self, e: &Evaluation) -> Vec<f64> {
+        e.objectives
+            .as_ref()
+            .map(|o| o.iter().zip(&self.signs).map(|(v, s)| v * s).collect())
+            .unwrap_or_default()
+    }
+
+    fn log(&mut self, level: &'static str, message: String) {
+        let line = LogLine {
+            iteration: self.iteration,
+            total: self.total_iterations,
+            level,
+            message,
+        };
+        (self.observer)(&line);
+    }
+
+    fn feasible(&self, point: &Point) -> bool {
+        self.violation(point) == 0.0
+    }
+
+    /// 0 when every constraint holds; otherwise 1 plus the size of the gap, per violated
+    /// constraint (a penalty that still points toward feasibility).
+    fn violation(&self, point: &Point) -> f64 {
+        let numbers = Encoder::numbers(point);
+        let values: HashMap<&str, f64> = numbers.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        self.mdl
+            .constraints
+            .iter()
+            .filter(|c| !c.comparison.holds(&values, c.tolerance))
+            .map(|c| {
+                let gap = c.comparison.lhs.eval(&values) - c.comparison.rhs.eval(&values);
+                gap.abs().min(1e6) + 1.0
+            })
+            .sum()
+    }
+
+    /// The next batch to evaluate (the same batch again until it is told). Empty when the
+    /// campaign is over.
+    pub fn ask(&mut self) -> Vec<Candidate> {
+        if self.status != Status::Running || !self.pending.is_empty() {
+            return self.pending.clone();
+        }
+        let opt = self.mdl.optimizer.clone();
+        let spent = self.evaluations.len() as u32;
+        if spent >= opt.budget {
+            self.status = Status::Completed;
+            return Vec::new();
+        }
+        self.iteration += 1;
+        let first = self.iteration == 1;
+        let n = if first {
+            opt.active_learning.initial_samples.min(opt.budget)
+        } else {
+            opt.batch_size.min(opt.budget - spent)
+        } as usize;
+        let phase = if first {
+            "initial design"
+        } else {
+            "acquisition"
+        };
+        self.log("info", format!("Proposing {n} candidates ({phase})"));
+        let cube = if first || opt.method != Method::CmaEs {
+            self.space_filling(n, opt.method == Method::Random)
+        } else {
+            self.acquire(n)
+        };
+        if !first && opt.method == Method::CmaEs {
+            self.log(
+                "info",
+                format!("CMA-ES acquisition: {} candidates proposed", cube.len()),
+            );
+        }
+        let iteration = self.iteration;
+        self.pending = cube
+            .into_iter()
+            .enumerate()
+            .map(|(k, u)| Candidate {
+                id: format!("c{iteration}-{}", k + 1),
+                parameters: self.encoder.decode(&u),
+                iteration,
+            })
+            .collect();
+        self.pending.clone()
+    }
+
+    /// `n` feasible points (when possible) from the Sobol sequence or uniformly at random.
+    fn space_filling(&mut self, n: usize, random: bool) -> Vec<Vec<f64>> {
+        let d = self.encoder.width();
+        let mut chosen = Vec::with_capacity(n);
+        let mut spare = Vec::new();
+        for _ in 0..20 {
+            let batch = if random {
+                sampling::uniform(n, d, &mut self.rng)
+            } else {
+                let b = sampling::sobol(n, d, self.sobol_seed, self.sobol_offset);
+                self.sobol_offset = self.sobol_offset.wrapping_add(n as u32);
+                b
+            };
+            for u in batch {
+                if chosen.len() == n {
+                    break;
+                }
+                if self.feasible(&self.encoder.decode(&u)) {
+                    chosen.push(u);
+                } else {
+                    spare.push(u);
+                }
+            }
+            if chosen.len() == n {
+                break;
+            }
+        }
+        if chosen.len() < n {
+            self.log(
+                "warning",
+                "few feasible points found; some candidates violate constraints".into(),
+            );
+            chosen.extend(spare.into_iter().take(n - chosen.len()));
+        }
+        chosen
+    }
+
+    fn acquire(&mut self, n: usize) -> Vec<Vec<f64>> {
+        let train: Vec<(Vec<f64>, Vec<f64>)> = self
+            .usable()
+            .filter_map(|e| Some((self.encoder.encode(&e.parameters)?, self.minimised(e))))
+            .collect();
+        let Some(reference) = self.reference.clone().filter(|_| train.len() >= 2) else {
+            self.log(
+                "warning",
+                "not enough successful evaluations to train a surrogate; sampling instead".into(),
+            );
+            return self.space_filling(n, false);
+        };
+        let (x, y): (Vec<Vec<f64>>, Vec<Vec<f64>>) = train.into_iter().unzip();
+        let seed = self.rng.random::<u64>();
+        let model = match Surrogate::train(&x, &y, &self.mdl.optimizer.surrogate, ENSEMBLE, seed) {
+            Ok((model, report)) => {
+                self.last_loss = Some(report.loss);
+                self.log(
+                    "info",
+                    format!("Training MLP surrogate (loss: {:.4})", report.loss),
+                );
+                model
+            }
+            Err(e) => {
+                self.log(
+                    "warning",
+                    format!("surrogate training failed ({e}); sampling instead"),
+                );
+                return self.space_filling(n, false);
+            }
+        };
+        // Measured (crates/optimizer/README.md): larger β sends the search to the box's corners,
+        // where the ensemble is least certain; 0.1 by default keeps a small exploration term.
+        let beta = 10.0 * self.mdl.optimizer.active_learning.exploration_weight;
+        let mut front: Vec<Vec<f64>> = {
+            let idx = non_dominated(&y);
+            idx.into_iter().map(|i| y[i].clone()).collect()
+        };
+        let d = self.encoder.width();
+        let mut taken: Vec<Vec<f64>> = x.clone();
+        let mut chosen = Vec::with_capacity(n);
+        let sigma0 = self.mdl.optimizer.sigma0;
+        for _ in 0..n {
+            let (scan_seed, cma_seed): (u32, u64) = (self.rng.random(), self.rng.random());
+            let base = hypervolume(&front, &reference).unwrap_or(0.0);
+            let score = |u: &[f64]| -> f64 {
+                let point = self.encoder.decode(u);
+                let violation = self.violation(&point);
+                if violation > 0.0 {
+                    return -1e6 * violation;
+                }
+                let Some(canonical) = self.encoder.encode(&point) else {
+                    return -1e12;
+                };
+                let p = model.predict(&canonical);
+                let optimistic: Vec<f64> = p
+                    .mean
+                    .iter()
+                    .zip(&p.std)
+                    .map(|(m, s)| m - beta * s)
+                    .collect();
+                let mut with = front.clone();
+                with.push(optimistic.clone());
+                let gain = hypervolume(&with, &reference).unwrap_or(0.0) - base;
+                if gain > 0.0 {
+                    gain
+                } else {
+                    -distance_to_front(&optimistic, &front, &reference)
+                }
+            };
+            // Best of a scan, then CMA-ES from there.
+            let scan = sampling::sobol(256, d, scan_seed, 0);
+            let start = scan
+                .iter()
+                .max_by(|a, b| score(a).total_cmp(&score(b)))
+                .cloned()
+                .unwrap_or_else(|| vec![0.5; d]);
+            let result = cmaes::minimize(
+                |u| -score(u),
+                &start,
+                &CmaesConfig {
+                    sigma0: sigma0.min(0.3),
+                    population: self.mdl.optimizer.population_size.map(|p| p as usize),
+                    max_evaluations: 600 + 60 * d,
+                    max_restarts: 1,
+                    seed: cma_seed,
+                },
+            );
+            let mut u = self
+                .encoder
+                .encode(&self.encoder.decode(&result.x))
+                .unwrap_or(result.x);
+            // Never propose a point already evaluated or chosen: fall back to the best distinct
+            // point of the scan.
+            if taken.iter().any(|t| too_close(t, &u)) {
+                if let Some(alt) = scan
+                    .iter()
+                    .map(|s| {
+                        self.encoder
+                            .encode(&self.encoder.decode(s))
+                            .unwrap_or_else(|| s.clone())
+                    })
+                    .filter(|s| !taken.iter().any(|t| too_close(t, s)))
+                    .max_by(|a, b| score(a).total_cmp(&score(b)))
+                {
+                    u = alt;
+                }
+            }
+            let fantasy = model.predict(&u).mean;
+            front.push(fantasy);
+            let keep = non_dominated(&front);
+            front = keep.into_iter().map(|i| front[i].clone()).collect();
+            taken.push(u.clone());
+            chosen.push(u);
+        }
+        chosen
+    }
+
+    /// Records the results of the pending batch and closes the iteration.
+    pub fn tell(
+        &mut self,
+        results: &[(String, Outcome)],
+    ) -> Result<IterationSummary, CampaignError> {
+        if self.pending.is_empty() {
+            return Err(CampaignError::NothingPending);
+        }
+        let pending_ids: HashSet<&str> = self.pending.iter().map(|c| c.id.as_str()).collect();
+        if let Some((id, _)) = results
+            .iter()
+            .find(|(id, _)| !pending_ids.contains(id.as_str()))
+        {
+            return Err(CampaignError::UnknownCandidate(id.clone()));
+        }
+        let by_id: BTreeMap<&str, &Outcome> =
+            results.iter().map(|(id, o)| (id.as_str(), o)).collect();
+        let missing: Vec<String> = self
+            .pending
+            .iter()
+            .filter(|c| !by_id.contains_key(c.id.as_str()))
+            .map(|c| c.id.clone())
+            .collect();
+        if !missing.is_empty() {
+            return Err(CampaignError::MissingResults(missing));
+        }
+        let mut recorded = Vec::with_capacity(self.pending.len());
+        for candidate in &self.pending {
+            let objectives = match by_id[candidate.id.as_str()] {
+                Outcome::Failed => None,
+                Outcome::Objectives(values) => {
+                    let mut row = Vec::with_capacity(self.mdl.objectives.len());
+                    for o in &self.mdl.objectives {
+                        let v = values.get(&o.name).copied().ok_or_else(|| {
+                            CampaignError::MissingObjective {
+                                id: candidate.id.clone(),
+                                objective: o.name.clone(),
+                            }
+                        })?;
+                        row.push(v);
+                    }
+                    row.iter().all(|v| v.is_finite()).then_some(row)
+                }
+            };
+            recorded.push(Evaluation {
+                id: candidate.id.clone(),
+                feasible: self.feasible(&candidate.parameters),
+                parameters: candidate.parameters.clone(),
+                objectives,
+                iteration: candidate.iteration,
+            });
+        }
+        let failed = recorded.iter().filter(|e| e.objectives.is_none()).count();
+        self.evaluations.extend(recorded);
+        self.pending.clear();
+        if failed > 0 {
+            self.log(
+                "warning",
+                format!("{failed} evaluations failed; they are kept but not used for training"),
+            );
+        }
+        if self.reference.is_none() {
+            self.reference = self.initial_reference();
+        }
+        let front: Vec<Vec<f64>> = self
+            .pareto_front()
+            .iter()
+            .map(|e| self.minimised(e))
+            .collect();
+        let hv = self
+            .reference
+            .as_ref()
+            .and_then(|r| hypervolume(&front, r).ok())
+            .unwrap_or(0.0);
+        let previous = self.history.last().copied().unwrap_or(0.0);
+        let improvement = if previous > 0.0 {
+            (hv - previous) / previous
+        } else if hv > 0.0 {
+            1.0
+        } else {
+            0.0
+        };
+        self.history.push(hv);
+        let al = &self.mdl.optimizer.active_learning;
+        if self.iteration > 1
+            && al.convergence_threshold > 0.0
+            && improvement < al.convergence_threshold
+        {
+            self.stagnant += 1;
+        } else {
+            self.stagnant = 0;
+        }
+        self.status = if self.stagnant >= al.convergence_patience {
+            Status::Converged
+        } else if self.evaluations.len() as u32 >= self.mdl.optimizer.budget {
+            Status::Completed
+        } else {
+            Status::Running
+        };
+        self.log(
+            "info",
+            format!(
+                "Hypervolume {hv:.6} ({:+.2}%), Pareto front: {} points",
+                improvement * 100.0,
+                front.len()
+            ),
+        );
+        if self.status != Status::Running {
+            self.log("info", format!("Campaign {}", self.status));
+        }
+        let summary = IterationSummary {
+            iteration: self.iteration,
+            evaluations_completed: self.evaluations.len(),
+            hypervolume: hv,
+            hypervolume_improvement: improvement,
+            pareto_size: front.len(),
+            surrogate_loss: self.last_loss.take(),
+            status: self.status,
+        };
+        Ok(summary)
+    }
+
+    /// The objectives' reference points when all are given; otherwise the nadir of the
+    /// feasible results plus 10 % of their range (`None` until there are any).
+    fn initial_reference(&self) -> Option<Vec<f64>> {
+        let given: Option<Vec<f64>> = self
+            .mdl
+            .objectives
+            .iter()
+            .zip(&self.signs)
+            .map(|(o, s)| o.reference_point.map(|r| r * s))
+            .collect();
+        if given.is_some() {
+            return given;
+        }
+        let points: Vec<Vec<f64>> = self.usable().map(|e| self.minimised(e)).collect();
+        if points.is_empty() {
+            return None;
+        }
+        Some(
+            (0..self.signs.len())
+                .map(|j| {
+                    let lo = points.iter().map(|p| p[j]).fold(f64::INFINITY, f64::min);
+                    let hi = points
+                        .iter()
+                        .map(|p| p[j])
+                        .fold(f64::NEG_INFINITY, f64::max);
+                    hi + 0.1 * (hi - lo).max(1e-9 * hi.abs().max(1.0))
+                })
+                .collect(),
+        )
+    }
+
+    /// Runs to the end with `evaluate` answering every candidate.
+    pub fn run_with(&mut self, mut evaluate: impl FnMut(&Point) -> Outcome) -> Status {
+        loop {
+            let batch = self.ask();
+            if batch.is_empty() {
+                return self.status;
+            }
+            let results: Vec<(String, Outcome)> = batch
+                .iter()
+                .map(|c| (c.id.clone(), evaluate(&c.parameters)))
+                .collect();
+            if self.tell(&results).is_err() {
+                return self.status;
+            }
+        }
+    }
+}
+
+/// How far `y` must move (in its worst coordinate) to be neither dominated by the front nor
+/// outside the reference box.
+fn distance_to_front(y: &[f64], front: &[Vec<f64>], reference: &[f64]) -> f64 {
+    let outside = y
+        .iter()
+        .zip(reference)
+        .map(|(v, r)| v - r)
+        .fold(0.0_f64, f64::max);
+    let dominated = front
+        .iter()
+        .map(|p| {
+            y.iter()
+                .zip(p)
+                .map(|(a, b)| a - b)
+                .fold(f64::NEG_INFINITY, f64::max)
+        })
+        .fold(f64::INFINITY, f64::min)
+        .max(0.0);
+    let dominated = if dominated.is_finite() {
+        dominated
+    } else {
+        0.0
+    };
+    outside.max(dominated) + 1e-12
+}
+
+fn too_close(a: &[f64], b: &[f64]) -> bool {
+    a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>() < 1e-10
+}
+
+/// Evaluates `point` with the built-in simulator of `mdl`'s domain.
+pub fn simulate(mdl: &Mdl, point: &Point) -> Outcome {
+    let Some(sim) = crate::simulators::simulator(&mdl.domain) else {
+        return Outcome::Failed;
+    };
+    let numbers = Encoder::numbers(point);
+    match sim.evaluate(&numbers) {
+        Ok(values) => {
+            Outcome::Objectives(values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+        }
+        Err(_) => Outcome::Failed,
+    }
+}
+
+/// Whether a point's value is a number (for callers building outcomes).
+pub fn number(point: &Point, name: &str) -> Option<f64> {
+    match point.get(name)? {
+        Value::Number(v) => Some(*v),
+        Value::Choice(_) => None,
+    }
+}

@@ -1,0 +1,17 @@
+//! The optimization engine behind Discover campaigns, free of any web or database types.
+//!
+//! So far: exact hypervolume for any number of objectives ([`hypervolume`]), Pareto tools
+//! ([`pareto`]), the built-in domain simulators ([`simulators`]) and MDL templates
+//! ([`templates`]). Everything minimises; callers negate `maximize` objectives first.
+
+pub mod campaign;
+pub mod cmaes;
+pub mod encoding;
+pub mod hypervolume;
+pub mod pareto;
+pub mod sampling;
+pub mod simulators;
+pub mod surrogate;
+pub mod templates;
+
+pub use hypervolume::{hypervolume, HypervolumeError};

@@ -1,0 +1,72 @@
+//! The service layer. REST handlers (`server`) and server functions (`app`) are thin wrappers
+//! over these operations, so the browser and the API can never disagree.
+
+pub mod error;
+pub mod identity;
+pub mod rate_limit;
+pub mod request_id;
+mod system;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use domain::auth::KeyKind;
+pub use error::ServiceError;
+pub use identity::{AuthFailure, AuthMethod, Caller};
+use store::Db;
+
+/// Choices made at start-up that services need.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// Kind of key `/v1/connect` issues and `/v1/api-keys` defaults to: `test` in development
+    /// (payments are test-mode there), `live` in production.
+    pub default_key_kind: KeyKind,
+    /// Requests per minute for the `free` plan and for anonymous callers; 0 turns limits off.
+    pub rate_limit_per_minute: u32,
+    /// How long a browser session lasts.
+    pub session_ttl: Duration,
+    /// Believe `X-Forwarded-For` for the client address (only behind a proxy that sets it).
+    pub trust_proxy: bool,
+}
+
+impl ServiceConfig {
+    /// Development defaults: test keys, 60 requests/minute, 30-day sessions.
+    pub fn development() -> Self {
+        Self {
+            default_key_kind: KeyKind::Test,
+            rate_limit_per_minute: 60,
+            session_ttl: Duration::from_secs(30 * 24 * 3600),
+            trust_proxy: false,
+        }
+    }
+}
+
+/// Everything a request needs to reach the platform's state. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Services {
+    db: Db,
+    config: Arc<ServiceConfig>,
+}
+
+impl Services {
+    /// Services over `db`.
+    pub fn new(db: Db, config: ServiceConfig) -> Self {
+        Self {
+            db,
+            config: Arc::new(config),
+        }
+    }
+
+    /// The database handle.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+
+    /// How long a readiness probe waits for the database.
+    pub const READY_TIMEOUT: Duration = Duration::from_secs(2);
+}

@@ -1,0 +1,354 @@
+//! The worker loop that claims jobs from the queue and runs their handlers.
+//!
+//! Each job runs in its own task with a heartbeat that renews the lease every third of the lease
+//! time. If the lease is lost the handler is dropped (stopping its work at the next `.await`);
+//! a panic in a handler counts as a failed attempt, never as a crashed worker.
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::FutureExt;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::{Backoff, FailOutcome, Job, Jobs};
+use crate::{now_ms, Db, StoreError};
+
+/// Runs one kind of job. Implementations must be idempotent: after a crash the same job can
+/// run again from the start (or from whatever progress it persisted).
+#[async_trait]
+pub trait JobHandler: Send + Sync + 'static {
+    /// Does the work for `job`. An error is retried with back-off unless it wraps
+    /// [`PermanentFailure`] (see [`permanent`]).
+    async fn run(&self, job: &Job) -> anyhow::Result<()>;
+}
+
+/// Marks an error as not worth retrying (e.g. corrupt input): the job goes straight to `dead`.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PermanentFailure(pub String);
+
+/// Wraps `err` so the runner does not retry it.
+pub fn permanent(err: impl std::fmt::Display) -> anyhow::Error {
+    PermanentFailure(err.to_string()).into()
+}
+
+/// How a [`Runner`] behaves.
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
+    /// Unique name of this worker, stored as the lease owner.
+    pub worker_id: String,
+    /// Jobs run at the same time by this runner.
+    pub concurrency: usize,
+    /// Lease length; the heartbeat renews it every third.
+    pub lease: Duration,
+    /// Wait between claims when the queue is empty.
+    pub poll_interval: Duration,
+    /// Delay between attempts of a failing job.
+    pub backoff: Backoff,
+    /// How long shutdown waits for running jobs before giving them back to the queue.
+    pub shutdown_grace: Duration,
+}
+
+impl RunnerConfig {
+    /// Defaults: 2 at a time, 30 s lease, 1 s poll, 5 s × 2ⁿ back-off up to 1 h, 20 s grace.
+    pub fn new(worker_id: impl Into<String>) -> Self {
+        Self {
+            worker_id: worker_id.into(),
+            concurrency: 2,
+            lease: Duration::from_secs(30),
+            poll_interval: Duration::from_secs(1),
+            backoff: Backoff::default(),
+            shutdown_grace: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Claims and runs jobs. Cheap to clone; clones share handlers and in-flight bookkeeping.
+#[derive(Clone)]
+pub struct Runner {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    jobs: Jobs,
+    handlers: HashMap<String, Arc<dyn JobHandler>>,
+    config: RunnerConfig,
+    in_flight: Mutex<HashSet<String>>,
+}
+
+impl Runner {
+    /// A runner on `db` with no handlers yet.
+    pub fn new(db: &Db, config: RunnerConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                jobs: db.jobs(),
+                handlers: HashMap::new(),
+                config,
+                in_flight: Mutex::new(HashSet::new()),
+            }),
+        }
+    }
+
+    /// Registers the handler for `job_type`. Call before the runner is cloned or started.
+    ///
+    /// # Panics
+    /// When called after the runner was cloned (a programming error at start-up).
+    #[must_use]
+    pub fn register(mut self, job_type: &str, handler: impl JobHandler) -> Self {
+        Arc::get_mut(&mut self.inner)
+            .expect("register handlers before cloning the runner")
+            .handlers
+            .insert(job_type.to_owned(), Arc::new(handler));
+        self
+    }
+
+    /// This runner's worker id.
+    pub fn worker_id(&self) -> &str {
+        &self.inner.config.worker_id
+    }
+
+    /// Claims and runs jobs until `shutdown` resolves, then waits up to the grace period for
+    /// running jobs and gives the rest back to the queue.
+    pub async fn run_until(&self, shutdown: impl Future<Output = ()>) {
+        let config = &self.inner.config;
+        let slots = Arc::new(Semaphore::new(config.concurrency.max(1)));
+        let mut tasks = JoinSet::new();
+        tokio::pin!(shutdown);
+        tracing::info!(
+            worker.id = %config.worker_id,
+            concurrency = config.concurrency,
+            "job runner started"
+        );
+        loop {
+            let permit = tokio::select! {
+                () = &mut shutdown => break,
+                permit = slots.clone().acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break,
+                },
+            };
+            while tasks.try_join_next().is_some() {}
+            match self.claim_next().await {
+                Ok(Some(job)) => {
+                    let runner = self.clone();
+                    tasks.spawn(async move {
+                        runner.execute(job).await;
+                        drop(permit);
+                    });
+                }
+                Ok(None) => {
+                    drop(permit);
+                    tokio::select! {
+                        () = &mut shutdown => break,
+                        () = tokio::time::sleep(config.poll_interval) => {}
+                    }
+                }
+                Err(err) => {
+                    drop(permit);
+                    tracing::warn!(error = %err, "could not claim a job; retrying");
+                    tokio::select! {
+                        () = &mut shutdown => break,
+                        () = tokio::time::sleep(config.poll_interval * 2) => {}
+                    }
+                }
+            }
+        }
+        let waiting = async { while tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(config.shutdown_grace, waiting)
+            .await
+            .is_err()
+        {
+            tasks.abort_all();
+            while tasks.join_next().await.is_some() {}
+            self.release_in_flight().await;
+        }
+        tracing::info!(worker.id = %config.worker_id, "job runner stopped");
+    }
+
+    /// Runs every job that is runnable now, one at a time, until none is left; returns how
+    /// many ran. Jobs whose back-off puts them in the future are left for later. Used by tests
+    /// and the `worker --once` mode.
+    pub async fn run_pending(&self) -> Result<usize, StoreError> {
+        let mut ran = 0;
+        while let Some(job) = self.claim_next().await? {
+            self.execute(job).await;
+            ran += 1;
+        }
+        Ok(ran)
+    }
+
+    async fn claim_next(&self) -> Result<Option<Job>, StoreError> {
+        let jobs = &self.inner.jobs;
+        let now = now_ms();
+        let reaped = jobs.reap_exhausted(now).await?;
+        if reaped > 0 {
+            tracing::warn!(
+                count = reaped,
+                "jobs whose worker died on the last attempt are dead"
+            );
+        }
+        let lease_ms = i64::try_from(self.inner.config.lease.as_millis()).unwrap_or(i64::MAX);
+        jobs.claim(&self.inner.config.worker_id, lease_ms, now)
+            .await
+    }
+
+    async fn execute(&self, job: Job) {
+        let inner = &self.inner;
+        let worker = inner.config.worker_id.as_str();
+        let started = std::time::Instant::now();
+        self.track(&job.id, true);
+        let span = tracing::info_span!(
+            "job",
+            job.id = %job.id,
+            job.kind = %job.job_type,
+            job.attempt = job.attempts
+        );
+
+        let result = match inner.handlers.get(&job.job_type) {
+            None => Some(Err(permanent(format!(
+                "no handler is registered for job type '{}'",
+                job.job_type
+            )))),
+            Some(handler) => {
+                let work = AssertUnwindSafe(handler.run(&job)).catch_unwind();
+                tokio::select! {
+                    outcome = work => Some(outcome.unwrap_or_else(|panic| {
+                        Err(anyhow::anyhow!("the job panicked: {}", panic_message(&panic)))
+                    })),
+                    () = self.keep_lease(&job) => None,
+                }
+            }
+        };
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let now = now_ms();
+        match result {
+            None => tracing::warn!(
+                parent: &span,
+                duration_ms,
+                "lease lost (another worker took the job over); work abandoned"
+            ),
+            Some(Ok(())) => match inner.jobs.complete(&job.id, worker, now).await {
+                Ok(true) => tracing::info!(parent: &span, duration_ms, "job completed"),
+                Ok(false) => tracing::warn!(
+                    parent: &span,
+                    duration_ms,
+                    "job finished after its lease was lost; result kept by the new owner"
+                ),
+                Err(err) => {
+                    tracing::error!(parent: &span, error = %err, "could not record completion")
+                }
+            },
+            Some(Err(err)) => {
+                let is_permanent = err.downcast_ref::<PermanentFailure>().is_some();
+                let message = format!("{err:#}");
+                match inner
+                    .jobs
+                    .fail(
+                        &job,
+                        worker,
+                        &message,
+                        &inner.config.backoff,
+                        is_permanent,
+                        now,
+                    )
+                    .await
+                {
+                    Ok(FailOutcome::Retrying { run_at }) => tracing::warn!(
+                        parent: &span,
+                        duration_ms,
+                        error = %message,
+                        retry_in_ms = run_at - now,
+                        "job failed; will retry"
+                    ),
+                    Ok(FailOutcome::Dead) => tracing::error!(
+                        parent: &span,
+                        duration_ms,
+                        error = %message,
+                        "job failed for the last time; it is dead"
+                    ),
+                    Ok(FailOutcome::LeaseLost) => tracing::warn!(
+                        parent: &span,
+                        error = %message,
+                        "job failed after its lease was lost"
+                    ),
+                    Err(store_err) => tracing::error!(
+                        parent: &span,
+                        error = %store_err,
+                        "could not record the failure; the lease will expire and the job rerun"
+                    ),
+                }
+            }
+        }
+        self.track(&job.id, false);
+    }
+
+    /// Renews the lease until it is lost; only returns when it was.
+    async fn keep_lease(&self, job: &Job) {
+        let config = &self.inner.config;
+        let lease_ms = i64::try_from(config.lease.as_millis()).unwrap_or(i64::MAX);
+        let mut ticks = tokio::time::interval((config.lease / 3).max(Duration::from_millis(10)));
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            match self
+                .inner
+                .jobs
+                .heartbeat(&job.id, &config.worker_id, lease_ms, now_ms())
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => return,
+                // The database may be briefly away; keep working and try again next tick.
+                Err(err) => tracing::warn!(job.id = %job.id, error = %err, "heartbeat failed"),
+            }
+        }
+    }
+
+    fn track(&self, id: &str, running: bool) {
+        let mut set = self
+            .inner
+            .in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if running {
+            set.insert(id.to_owned());
+        } else {
+            set.remove(id);
+        }
+    }
+
+    async fn release_in_flight(&self) {
+        let ids: Vec<String> = {
+            let mut set = self
+                .inner
+                .in_flight
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            set.drain().collect()
+        };
+        for id in ids {
+            match self
+                .inner
+                .jobs
+                .release(&id, &self.inner.config.worker_id, now_ms())
+                .await
+            {
+                Ok(_) => tracing::info!(job.id = %id, "job given back to the queue at shutdown"),
+                Err(err) => tracing::warn!(job.id = %id, error = %err, "could not release job"),
+            }
+        }
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}

@@ -1,0 +1,7 @@
+//! Store integration tests. They run on the backend chosen by `MC_TEST_DATABASE`
+//! (`sqlite` or `postgres`); the test command runs this binary once per backend.
+
+mod db;
+mod jobs;
+mod runner;
+mod sessions;

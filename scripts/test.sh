@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what is missing, then runs
+#   cargo fmt --check, clippy (host and wasm), unit tests, the store and API integration tests
+#   on SQLite and on PostgreSQL, the debug build of the site, and Playwright in Debian's
+#   Chromium with JavaScript on and off.
+# Ends with one line "summary: N passed, M failed"; exits non-zero when anything failed.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+
+LOGS="$(mktemp -d /tmp/mc-test-XXXXXX)"
+PASSED=0
+FAILED=0
+FAILED_STEPS=()
+
+# Runs one step, streaming its output to the console and a log; a non-zero exit marks the
+# step failed without stopping the run, so one failure does not hide the others.
+step() {
+  local name="$1"; shift
+  log "$name"
+  local logfile="$LOGS/$(echo "$name" | tr -c 'a-zA-Z0-9' '_').log"
+  local failed_before=$FAILED
+  if "$@" 2>&1 | tee "$logfile"; then
+    count "$logfile"
+    return 0
+  fi
+  count "$logfile"
+  FAILED_STEPS+=("$name")
+  # A step that failed without failing a test (fmt, clippy, a build) counts as one failure.
+  [ "$FAILED" -gt "$failed_before" ] || FAILED=$((FAILED + 1))
+  return 1
+}
+
+# Adds up the test counts printed by cargo test and Playwright.
+count() {
+  local p f
+  p=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$1" \
+      | awk '{s += $4} END {print s + 0}')
+  f=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$1" \
+      | awk '{s += $6} END {print s + 0}')
+  PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+  p=$(grep -Eo '^ +[0-9]+ passed' "$1" | awk '{s += $1} END {print s + 0}')
+  f=$(grep -Eo '^ +[0-9]+ failed' "$1" | awk '{s += $1} END {print s + 0}')
+  PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+}
+
+# --- PostgreSQL: the machine's service when it answers, else a private cluster -------------
+PG_PRIVATE_DIR=""
+start_postgres() {
+  # MC_PRIVATE_POSTGRES=1 skips the machine's service (to exercise the path a bare machine takes).
+  if [ -z "${MC_PRIVATE_POSTGRES:-}" ] \
+    && psql "postgres://postgres@127.0.0.1:5432/postgres" -Atqc 'select 1' >/dev/null 2>&1; then
+    export MC_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/postgres"
+    log "using the PostgreSQL service on 127.0.0.1:5432"
+    return 0
+  fi
+  local bindir
+  bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  if [ -z "$bindir" ]; then
+    log "installing Debian's postgresql"
+    apt_install postgresql
+    bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  fi
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 55432)
+  PG_PRIVATE_DIR="$(mktemp -d /tmp/mc-pg-XXXXXX)"
+  local run_as=()
+  if [ "$(id -u)" -eq 0 ]; then
+    # initdb refuses to run as root: the cluster belongs to the postgres system user.
+    id postgres >/dev/null 2>&1 || useradd --system --home "$PG_PRIVATE_DIR" postgres
+    chown postgres "$PG_PRIVATE_DIR"
+    run_as=(runuser -u postgres --)
+  fi
+  log "starting a private PostgreSQL on 127.0.0.1:$port"
+  "${run_as[@]}" "$bindir/initdb" -D "$PG_PRIVATE_DIR/data" -A trust -U postgres >/dev/null
+  "${run_as[@]}" "$bindir/pg_ctl" -D "$PG_PRIVATE_DIR/data" -l "$PG_PRIVATE_DIR/log" -w \
+    -o "-p $port -k $PG_PRIVATE_DIR -c listen_addresses=127.0.0.1" start >/dev/null
+  PG_CTL=("${run_as[@]}" "$bindir/pg_ctl" -D "$PG_PRIVATE_DIR/data")
+  export MC_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+drop_test_databases() {
+  [ -n "${MC_TEST_POSTGRES_URL:-}" ] || return 0
+  psql "$MC_TEST_POSTGRES_URL" -Atqc "select datname from pg_database where datname like 'mc\_t\_%'" 2>/dev/null \
+    | while read -r db; do psql "$MC_TEST_POSTGRES_URL" -qc "drop database if exists \"$db\" with (force)" >/dev/null 2>&1; done
+}
+
+cleanup() {
+  drop_test_databases
+  if [ -n "$PG_PRIVATE_DIR" ]; then
+    "${PG_CTL[@]}" stop -m fast >/dev/null 2>&1 || true
+    rm -rf "$PG_PRIVATE_DIR"
+  fi
+}
+trap cleanup EXIT
+
+# --- Set-up ------------------------------------------------------------------------------
+started=$(date +%s)
+ensure_build_tools
+command -v psql >/dev/null 2>&1 || { log "installing the PostgreSQL client"; apt_install postgresql-client; }
+[ -x /usr/bin/chromium ] || { log "installing Debian's Chromium"; apt_install chromium; }
+if [ ! -d end2end/node_modules ] || [ end2end/package-lock.json -nt end2end/node_modules ]; then
+  log "installing the Playwright test runner (no browser download)"
+  (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund) \
+    && touch end2end/node_modules
+fi
+start_postgres
+drop_test_databases
+
+# --- Checks ------------------------------------------------------------------------------
+HOST_PACKAGES=(-p domain -p store -p services -p server -p optimizer -p mdl)
+
+step "cargo fmt --check" cargo fmt --all --check
+step "build: server and wasm site (cargo leptos build)" cargo leptos build
+step "clippy (server side)" host_cargo clippy "${HOST_PACKAGES[@]}" --all-targets -- -D warnings
+step "clippy (browser side, wasm32)" \
+  host_cargo clippy -p frontend -p domain -p mdl --target wasm32-unknown-unknown -- -D warnings
+step "unit and integration tests on SQLite" \
+  env MC_TEST_DATABASE=sqlite RUSTFLAGS="--cfg erase_components" cargo test --no-fail-fast "${HOST_PACKAGES[@]}"
+step "store and API integration tests on PostgreSQL" \
+  env MC_TEST_DATABASE=postgres RUSTFLAGS="--cfg erase_components" cargo test --no-fail-fast -p store --test store -p server --test api
+if [ -x "$CARGO_TARGET_DIR/debug/server" ]; then
+  step "end-to-end tests in Chromium (JavaScript on and off)" \
+    env MC_SERVER_BIN="$CARGO_TARGET_DIR/debug/server" MC_SITE_ROOT="$(site_root)" \
+    bash -c 'cd end2end && npx playwright test'
+else
+  FAILED_STEPS+=("end-to-end tests (no server binary was built)")
+  FAILED=$((FAILED + 1))
+fi
+
+elapsed=$(( $(date +%s) - started ))
+echo
+if [ ${#FAILED_STEPS[@]} -gt 0 ]; then
+  echo "Failed steps:"
+  printf '  - %s\n' "${FAILED_STEPS[@]}"
+fi
+echo "Logs: $LOGS  (took ${elapsed}s)"
+echo "summary: $PASSED passed, $FAILED failed"
+[ ${#FAILED_STEPS[@]} -eq 0 ]

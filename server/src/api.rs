@@ -1,0 +1,57 @@
+//! The REST API under `/v1` (SPEC §3): routes, the error type, extractors and envelopes.
+
+pub mod auth;
+pub mod csrf;
+pub mod docs;
+pub mod envelope;
+pub mod error;
+pub mod extract;
+pub mod request_id;
+pub mod system;
+pub mod v1;
+
+use axum::extract::{DefaultBodyLimit, OriginalUri};
+use axum::routing::{delete, get, post};
+use axum::{Extension, Router};
+
+use crate::config::Settings;
+use crate::state::AppState;
+pub use error::ApiError;
+
+/// Every `/v1` route, plus `extra` routes under the same limits. Unknown paths and wrong
+/// methods answer in the error shape.
+pub fn v1_router(state: &AppState, extra: Router<AppState>) -> Router<AppState> {
+    let settings: &Settings = &state.settings;
+    Router::new()
+        .route("/status", get(system::status))
+        .route("/connect", post(v1::connect::connect))
+        .route(
+            "/api-keys",
+            post(v1::api_keys::create_api_key).get(v1::api_keys::list_api_keys),
+        )
+        .route(
+            "/api-keys/{id}",
+            delete(v1::api_keys::delete_api_key).patch(v1::api_keys::update_api_key),
+        )
+        .route("/openapi.json", get(docs::openapi_json))
+        .route("/docs", get(docs::swagger_ui))
+        .route("/redoc", get(docs::redoc))
+        .merge(extra)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(settings.max_json_bytes))
+        .layer(Extension(extract::BodyLimit(settings.max_json_bytes)))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::layer,
+        ))
+}
+
+// Nested routers see their path without `/v1`; `OriginalUri` is what the client sent.
+async fn not_found(OriginalUri(uri): OriginalUri) -> ApiError {
+    ApiError::NotFound(format!("There is no API endpoint at {}.", uri.path()))
+}
+
+async fn method_not_allowed(method: axum::http::Method, OriginalUri(uri): OriginalUri) -> ApiError {
+    ApiError::MethodNotAllowed(format!("{} does not accept {method} requests.", uri.path()))
+}

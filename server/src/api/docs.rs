@@ -1,0 +1,105 @@
+//! The OpenAPI 3.1 document, generated from the handlers, and the two documentation viewers.
+//! Swagger UI and ReDoc are served from `public/vendor/` (no CDN; they work offline).
+
+use axum::response::Html;
+use axum::Json;
+use utoipa::OpenApi;
+
+/// The API description; handlers' `///` summaries become operation descriptions.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "MatterCraft API",
+        description = "Discover (optimization campaigns) and Make (parts, quotes, orders) over \
+            REST. Errors always have the shape {error, message, details, request_id}; every \
+            response carries X-Request-ID.",
+    ),
+    paths(
+        super::system::health,
+        super::system::ready,
+        super::system::status,
+        super::v1::connect::connect,
+        super::v1::api_keys::create_api_key,
+        super::v1::api_keys::list_api_keys,
+        super::v1::api_keys::delete_api_key,
+        super::v1::api_keys::update_api_key,
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(
+        domain::error::ErrorBody,
+        domain::error::ErrorDetail,
+        domain::envelope::Meta,
+        domain::envelope::ListMeta,
+    )),
+    tags(
+        (name = "system", description = "Health, readiness and platform status"),
+        (name = "accounts", description = "Connect: an account and an API key from an email"),
+        (name = "api-keys", description = "The account's API keys (admin scope)"),
+    ),
+)]
+pub struct ApiDoc;
+
+/// Declares `Authorization: Bearer mc_…` as the `bearer` security scheme.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API key: mc_live_…, mc_test_… or mc_ci_…"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// `GET /v1/openapi.json`.
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// `GET /v1/docs`: Swagger UI.
+pub async fn swagger_ui() -> Html<&'static str> {
+    Html(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>MatterCraft API · Swagger UI</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/vendor/swagger-ui/swagger-ui.css">
+</head>
+<body>
+<p style="margin:0;padding:.5rem 1rem;font-family:system-ui,sans-serif"><a href="/">← MatterCraft</a> · <a href="/v1/redoc">ReDoc</a> · <a href="/v1/openapi.json">openapi.json</a></p>
+<div id="swagger-ui"></div>
+<script src="/vendor/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/vendor/swagger-ui/init.js"></script>
+</body>
+</html>"#,
+    )
+}
+
+/// `GET /v1/redoc`: ReDoc.
+pub async fn redoc() -> Html<&'static str> {
+    Html(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>MatterCraft API · ReDoc</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+</head>
+<body>
+<redoc spec-url="/v1/openapi.json"></redoc>
+<script src="/vendor/redoc/redoc.standalone.js"></script>
+</body>
+</html>"#,
+    )
+}

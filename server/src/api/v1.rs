@@ -1,0 +1,4 @@
+//! `/v1` resources, one file each.
+
+pub mod api_keys;
+pub mod connect;

@@ -1,0 +1,296 @@
+//! Configuration from the environment. Every variable is documented in the README.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use secrecy::SecretString;
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines (default).
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Where the server runs; production turns off developer conveniences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// Local use: embedded defaults, demo data allowed.
+    Development,
+    /// A real deployment.
+    Production,
+}
+
+/// Everything the server reads from the environment at start-up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `DATABASE_URL`: `sqlite:...` or `postgres://...`.
+    pub database_url: String,
+    /// `MATTERCRAFT_DATA_DIR`: files, objects and the generated secret.
+    pub data_dir: PathBuf,
+    /// `MATTERCRAFT_SECRET`, or the one generated in the data dir: signs tokens and links.
+    pub secret: SecretString,
+    /// `WORKER_CONCURRENCY`: jobs run at once by this process's workers.
+    pub worker_concurrency: usize,
+    /// `MATTERCRAFT_LOG_FORMAT`: `text` or `json`.
+    pub log_format: LogFormat,
+    /// `MATTERCRAFT_ENV`: `development` or `production`.
+    pub environment: Environment,
+    /// `MATTERCRAFT_MAX_JSON_BYTES`: largest JSON request body.
+    pub max_json_bytes: usize,
+    /// `MATTERCRAFT_JOB_LEASE_SECONDS`: how long a worker's lease on a job lasts.
+    pub job_lease: Duration,
+    /// `MATTERCRAFT_RATE_LIMIT_PER_MINUTE`: requests per minute of the `free` plan and of
+    /// anonymous callers; 0 turns rate limiting off.
+    pub rate_limit_per_minute: u32,
+    /// `MATTERCRAFT_TRUST_PROXY`: take the client address from `X-Forwarded-For` (only behind
+    /// a proxy that sets it).
+    pub trust_proxy: bool,
+}
+
+const SECRET_FILE: &str = "secret.key";
+
+impl Settings {
+    /// Reads the process environment; creates the data folder and, when no secret is given,
+    /// generates one and keeps it in the data folder.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads settings through `lookup` (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
+        let data_dir =
+            PathBuf::from(get("MATTERCRAFT_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        std::fs::create_dir_all(&data_dir)
+            .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+        let database_url = get("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("mattercraft.db").display()));
+        let secret = match get("MATTERCRAFT_SECRET") {
+            Some(secret) if secret.len() >= 32 => SecretString::from(secret),
+            Some(_) => bail!("MATTERCRAFT_SECRET must be at least 32 characters long"),
+            None => load_or_create_secret(&data_dir)?,
+        };
+        let worker_concurrency = parse_number(get("WORKER_CONCURRENCY"), "WORKER_CONCURRENCY", 2)?;
+        let log_format = match get("MATTERCRAFT_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => bail!("MATTERCRAFT_LOG_FORMAT must be 'text' or 'json', not '{other}'"),
+        };
+        let environment = match get("MATTERCRAFT_ENV").as_deref() {
+            None | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                bail!("MATTERCRAFT_ENV must be 'development' or 'production', not '{other}'")
+            }
+        };
+        let max_json_bytes = parse_number(
+            get("MATTERCRAFT_MAX_JSON_BYTES"),
+            "MATTERCRAFT_MAX_JSON_BYTES",
+            1 << 20,
+        )?;
+        let lease_seconds = parse_number(
+            get("MATTERCRAFT_JOB_LEASE_SECONDS"),
+            "MATTERCRAFT_JOB_LEASE_SECONDS",
+            30,
+        )?;
+        let rate_limit_per_minute = match get("MATTERCRAFT_RATE_LIMIT_PER_MINUTE") {
+            None => 60,
+            Some(v) => v.trim().parse::<u32>().map_err(|_| {
+                anyhow::anyhow!(
+                    "MATTERCRAFT_RATE_LIMIT_PER_MINUTE must be a whole number (0 = off), not '{v}'"
+                )
+            })?,
+        };
+        let trust_proxy = match get("MATTERCRAFT_TRUST_PROXY").as_deref() {
+            None | Some("false" | "0") => false,
+            Some("true" | "1") => true,
+            Some(other) => {
+                bail!("MATTERCRAFT_TRUST_PROXY must be 'true' or 'false', not '{other}'")
+            }
+        };
+        Ok(Self {
+            rate_limit_per_minute,
+            trust_proxy,
+            database_url,
+            data_dir,
+            secret,
+            worker_concurrency,
+            log_format,
+            environment,
+            max_json_bytes,
+            job_lease: Duration::from_secs(lease_seconds as u64),
+        })
+    }
+}
+
+impl Settings {
+    /// What the service layer needs: test keys in development, live keys in production.
+    pub fn service_config(&self) -> services::ServiceConfig {
+        services::ServiceConfig {
+            default_key_kind: match self.environment {
+                Environment::Development => domain::auth::KeyKind::Test,
+                Environment::Production => domain::auth::KeyKind::Live,
+            },
+            rate_limit_per_minute: self.rate_limit_per_minute,
+            trust_proxy: self.trust_proxy,
+            ..services::ServiceConfig::development()
+        }
+    }
+}
+
+fn parse_number(value: Option<String>, name: &str, default: usize) -> anyhow::Result<usize> {
+    match value {
+        None => Ok(default),
+        Some(v) => match v.trim().parse::<usize>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => bail!("{name} must be a whole number of at least 1, not '{v}'"),
+        },
+    }
+}
+
+/// Reads the secret kept in the data folder, or creates it (readable by the owner only).
+fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<SecretString> {
+    let path = data_dir.join(SECRET_FILE);
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim();
+        if existing.len() >= 32 {
+            return Ok(SecretString::from(existing.to_owned()));
+        }
+        bail!(
+            "{} is too short to be a secret; delete it to generate a new one",
+            path.display()
+        );
+    }
+    let secret = store::ids::random_hex(32);
+    write_private(&path, &secret)
+        .with_context(|| format!("cannot write the generated secret to {}", path.display()))?;
+    Ok(SecretString::from(secret))
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_put_an_sqlite_database_in_the_data_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("nested/data");
+        let s = settings(&[("MATTERCRAFT_DATA_DIR", data.to_str().unwrap())]).unwrap();
+        assert!(data.is_dir(), "the data folder is created");
+        assert_eq!(
+            s.database_url,
+            format!("sqlite://{}", data.join("mattercraft.db").display())
+        );
+        assert_eq!(s.worker_concurrency, 2);
+        assert_eq!(s.log_format, LogFormat::Text);
+        assert_eq!(s.environment, Environment::Development);
+        assert_eq!(s.max_json_bytes, 1 << 20);
+        assert_eq!(s.rate_limit_per_minute, 60);
+        assert!(!s.trust_proxy);
+        assert_eq!(
+            s.service_config().default_key_kind,
+            domain::auth::KeyKind::Test
+        );
+    }
+
+    #[test]
+    fn production_issues_live_keys_and_limits_can_be_turned_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let s = settings(&[
+            ("MATTERCRAFT_DATA_DIR", d),
+            ("MATTERCRAFT_ENV", "production"),
+            ("MATTERCRAFT_RATE_LIMIT_PER_MINUTE", "0"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.service_config().default_key_kind,
+            domain::auth::KeyKind::Live
+        );
+        assert_eq!(s.service_config().rate_limit_per_minute, 0);
+    }
+
+    #[test]
+    fn a_generated_secret_is_kept_and_reused_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let vars = [("MATTERCRAFT_DATA_DIR", dir.path().to_str().unwrap())];
+        let first = settings(&vars).unwrap();
+        let second = settings(&vars).unwrap();
+        assert_eq!(first.secret.expose_secret().len(), 64);
+        assert_eq!(first.secret.expose_secret(), second.secret.expose_secret());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(SECRET_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "only the owner can read the secret");
+        }
+    }
+
+    #[test]
+    fn an_explicit_secret_wins_and_must_be_long_enough() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let s = settings(&[
+            ("MATTERCRAFT_DATA_DIR", d),
+            ("MATTERCRAFT_SECRET", &"k".repeat(40)),
+        ])
+        .unwrap();
+        assert_eq!(s.secret.expose_secret(), "k".repeat(40));
+        let err =
+            settings(&[("MATTERCRAFT_DATA_DIR", d), ("MATTERCRAFT_SECRET", "short")]).unwrap_err();
+        assert!(err.to_string().contains("at least 32"));
+    }
+
+    #[test]
+    fn bad_values_are_named_in_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        for (key, value) in [
+            ("WORKER_CONCURRENCY", "zero"),
+            ("WORKER_CONCURRENCY", "0"),
+            ("MATTERCRAFT_LOG_FORMAT", "xml"),
+            ("MATTERCRAFT_ENV", "staging"),
+            ("MATTERCRAFT_RATE_LIMIT_PER_MINUTE", "-1"),
+            ("MATTERCRAFT_TRUST_PROXY", "maybe"),
+        ] {
+            let err = settings(&[("MATTERCRAFT_DATA_DIR", d), (key, value)]).unwrap_err();
+            assert!(err.to_string().contains(key), "{key}: {err}");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! The MatterCraft server: the Leptos web app, the REST API under `/v1`, and the background
+//! workers, over the shared service layer. `main` and the tests build the same router with
+//! [`build_router`].
+
+pub mod api;
+pub mod config;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod workers;
+
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::CompressionLayer;
+
+use crate::state::AppState;
+
+/// The whole HTTP surface: `/health`, `/ready`, `/v1/...`, server functions under `/api/fn`,
+/// static assets and the server-rendered pages.
+pub fn build_router(state: AppState) -> Router {
+    build_router_with(state, Router::new())
+}
+
+/// [`build_router`] with `extra_v1` routes mounted under `/v1`, behind the same middleware,
+/// limits and error handling (tests use it to exercise the API's extractors).
+pub fn build_router_with(state: AppState, extra_v1: Router<AppState>) -> Router {
+    let routes = generate_route_list(app::App);
+    let services = state.services.clone();
+    let context = move || provide_context(services.clone());
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/health", get(api::system::health))
+        .route("/ready", get(api::system::ready))
+        .nest("/v1", api::v1_router(&state, extra_v1))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, app::shell))
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(api::csrf::layer))
+        .layer(axum::middleware::from_fn(api::request_id::layer))
+        .with_state(state)
+}

@@ -1,0 +1,144 @@
+//! Start-up of each subcommand, and graceful shutdown on ctrl-c or SIGTERM.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use leptos::config::get_configuration;
+use services::Services;
+use store::{Db, DbOptions};
+use tokio::sync::watch;
+
+use crate::config::{Environment, Settings};
+use crate::state::AppState;
+use crate::{build_router, workers};
+
+/// `server serve`: migrations, then the web app + API + in-process workers until a signal.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let db = connect(&settings).await?;
+    let leptos = get_configuration(None).context("reading the Leptos configuration")?;
+    let addr = leptos.leptos_options.site_addr;
+    let services = Services::new(db.clone(), settings.service_config());
+    if settings.environment == Environment::Development {
+        print_demo_account(&services, addr).await?;
+    }
+    let state = AppState {
+        leptos_options: leptos.leptos_options,
+        services,
+        settings: Arc::new(settings),
+    };
+    let runner = workers::runner(&state, &state.settings);
+    let (stop, stopped) = watch::channel(false);
+    let worker_task = tokio::spawn({
+        let stopped = stopped.clone();
+        async move { runner.run_until(wait_for(stopped)).await }
+    });
+
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} (set LEPTOS_SITE_ADDR)"))?;
+    tracing::info!(
+        address = %addr,
+        database = db.backend().as_str(),
+        "MatterCraft is serving on http://{addr}"
+    );
+    let app = build_router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        })
+        .await
+        .context("HTTP server")?;
+    tracing::info!("HTTP server stopped; waiting for workers");
+    worker_task.await.context("worker task")?;
+    db.close().await;
+    Ok(())
+}
+
+/// `server worker`: only the job runner, until a signal.
+pub async fn worker(settings: Settings) -> anyhow::Result<()> {
+    let db = connect(&settings).await?;
+    let leptos = get_configuration(None).context("reading the Leptos configuration")?;
+    let state = AppState {
+        leptos_options: leptos.leptos_options,
+        services: Services::new(db.clone(), settings.service_config()),
+        settings: Arc::new(settings),
+    };
+    let runner = workers::runner(&state, &state.settings);
+    tracing::info!(worker.id = runner.worker_id(), "worker started");
+    runner.run_until(shutdown_signal()).await;
+    db.close().await;
+    Ok(())
+}
+
+/// On an empty database in development, creates the demo account and prints how to use it.
+/// Printed to the console only (not logged): it contains a password and an API key.
+async fn print_demo_account(services: &Services, addr: SocketAddr) -> anyhow::Result<()> {
+    if let Some(demo) = services
+        .ensure_demo_account()
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the demo account: {e}"))?
+    {
+        println!(
+            "\n  A demo account was created for this new database.\n  \
+             Sign in at http://{addr}/signin\n    email:    {}\n    password: {}\n  \
+             API key (admin scope): {}\n  These are shown once; keep them.\n",
+            demo.email, demo.password, demo.api_key
+        );
+    }
+    Ok(())
+}
+
+/// `server migrate`: apply pending migrations and exit.
+pub async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    let db = connect(&settings).await?;
+    tracing::info!(
+        database = db.backend().as_str(),
+        "migrations are up to date"
+    );
+    db.close().await;
+    Ok(())
+}
+
+/// Connects and migrates. The URL is not logged: it can hold a password.
+async fn connect(settings: &Settings) -> anyhow::Result<Db> {
+    let db = Db::connect(&settings.database_url, DbOptions::default())
+        .await
+        .context("connecting to the database (check DATABASE_URL)")?;
+    db.migrate().await.context("applying migrations")?;
+    Ok(db)
+}
+
+async fn wait_for(mut stopped: watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
+}
+
+/// Resolves on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight work");
+}

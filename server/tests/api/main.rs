@@ -1,0 +1,13 @@
+//! REST API integration tests: one binary, run once per database backend
+//! (`MC_TEST_DATABASE=sqlite|postgres`).
+
+mod api_keys;
+mod browser_auth;
+mod connect;
+mod docs;
+mod errors;
+mod helpers;
+mod outage;
+mod pages;
+mod rate_limits;
+mod system;
