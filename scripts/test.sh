@@ -30,13 +30,13 @@ step() {
   return 1
 }
 
-# Adds up the test counts printed by cargo test and Playwright.
+# Adds up the test counts printed by cargo-nextest and Playwright.
 count() {
   local p f
-  p=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$1" \
-      | awk '{s += $4} END {print s + 0}')
-  f=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$1" \
-      | awk '{s += $6} END {print s + 0}')
+  # nextest: "Summary [ 12.3s] 282 tests run: 280 passed, 1 failed, 1 timed out, 0 skipped"
+  p=$(grep -E '^ +Summary \[' "$1" | grep -Eo '[0-9]+ passed' | awk '{s += $1} END {print s + 0}')
+  f=$(grep -E '^ +Summary \[' "$1" | grep -Eo '[0-9]+ (failed|timed out)' \
+      | awk '{s += $1} END {print s + 0}')
   PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
   p=$(grep -Eo '^ +[0-9]+ passed' "$1" | awk '{s += $1} END {print s + 0}')
   f=$(grep -Eo '^ +[0-9]+ failed' "$1" | awk '{s += $1} END {print s + 0}')
@@ -96,6 +96,7 @@ trap cleanup EXIT
 # --- Set-up ------------------------------------------------------------------------------
 started=$(date +%s)
 ensure_build_tools
+ensure_nextest
 command -v psql >/dev/null 2>&1 || { log "installing the PostgreSQL client"; apt_install postgresql-client; }
 [ -x /usr/bin/chromium ] || { log "installing Debian's Chromium"; apt_install chromium; }
 if [ ! -d end2end/node_modules ] || [ end2end/package-lock.json -nt end2end/node_modules ]; then
@@ -114,10 +115,14 @@ step "build: server and wasm site (cargo leptos build)" cargo leptos build
 step "clippy (server side)" host_cargo clippy "${HOST_PACKAGES[@]}" --all-targets -- -D warnings
 step "clippy (browser side, wasm32)" \
   host_cargo clippy -p frontend -p domain -p mdl --target wasm32-unknown-unknown -- -D warnings
+# nextest runs every test in its own process and fails (rather than waits on) a test that
+# hangs; the crates have no doctests.
 step "unit and integration tests on SQLite" \
-  env MC_TEST_DATABASE=sqlite RUSTFLAGS="--cfg erase_components" cargo test --no-fail-fast "${HOST_PACKAGES[@]}"
+  env MC_TEST_DATABASE=sqlite RUSTFLAGS="--cfg erase_components" \
+  cargo nextest run --no-fail-fast "${HOST_PACKAGES[@]}"
 step "store and API integration tests on PostgreSQL" \
-  env MC_TEST_DATABASE=postgres RUSTFLAGS="--cfg erase_components" cargo test --no-fail-fast -p store --test store -p server --test api
+  env MC_TEST_DATABASE=postgres RUSTFLAGS="--cfg erase_components" \
+  cargo nextest run --no-fail-fast -p store --test store -p server --test api
 if [ -x "$CARGO_TARGET_DIR/debug/server" ]; then
   step "end-to-end tests in Chromium (JavaScript on and off)" \
     env MC_SERVER_BIN="$CARGO_TARGET_DIR/debug/server" MC_SITE_ROOT="$(site_root)" \

@@ -9,13 +9,18 @@ pub mod state;
 pub mod telemetry;
 pub mod workers;
 
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
 
 use crate::state::AppState;
+
+/// How long a page or a server function may take before it answers 503.
+pub const PAGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The whole HTTP surface: `/health`, `/ready`, `/v1/...`, server functions under `/api/fn`,
 /// static assets and the server-rendered pages.
@@ -30,10 +35,10 @@ pub fn build_router_with(state: AppState, extra_v1: Router<AppState>) -> Router 
     let services = state.services.clone();
     let context = move || provide_context(services.clone());
     let options = state.leptos_options.clone();
-    Router::new()
-        .route("/health", get(api::system::health))
-        .route("/ready", get(api::system::ready))
-        .nest("/v1", api::v1_router(&state, extra_v1))
+    // Pages render in async mode: the response is produced once every resource has resolved.
+    // A page that cannot finish in time (a stuck query, or a lost wake-up inside the renderer)
+    // answers 503 instead of holding the connection forever.
+    let pages = Router::new()
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(options.clone())
         })
@@ -41,6 +46,15 @@ pub fn build_router_with(state: AppState, extra_v1: Router<AppState>) -> Router 
             AppState,
             _,
         >(context, app::shell))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            PAGE_TIMEOUT,
+        ));
+    Router::new()
+        .route("/health", get(api::system::health))
+        .route("/ready", get(api::system::ready))
+        .nest("/v1", api::v1_router(&state, extra_v1))
+        .merge(pages)
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(api::csrf::layer))
         .layer(axum::middleware::from_fn(api::request_id::layer))

@@ -6,10 +6,12 @@
 //! - 3 objectives: the dimension-sweep algorithm of Beume et al. (2009), O(n log n): points are
 //!   taken in increasing third objective while a balanced tree keeps the two-dimensional front
 //!   of the points seen so far and the area it dominates.
-//! - 4 objectives: a dimension sweep on the fourth objective. The 3-D hypervolume of the points
-//!   seen so far grows by each new point's exclusive 3-D contribution, computed against the 3-D
-//!   front of the earlier points only (points it dominates are dropped for good, which keeps
-//!   that front small).
+//! - 4 objectives: a dimension sweep on the fourth objective (the scheme of HV4D, Guerreiro &
+//!   Fonseca 2018). The 3-D hypervolume of the points seen so far grows by each new point's
+//!   exclusive 3-D contribution against the 3-D front of the earlier points (points it
+//!   dominates are dropped for good). A contribution takes O(n) per point: one branch-free
+//!   pass finds the few front points that can bound the new point's box, then a short 2-D
+//!   staircase sweep over those in z order gives the covered volume.
 //! - 5 or more: WFG (While, Bradstreet & Barone, 2012): points sorted by decreasing last
 //!   objective, each contributes its exclusive hypervolume, computed from its "limit set" one
 //!   dimension lower, down to the 4-objective sweep.
@@ -211,35 +213,191 @@ fn hv3(mut points: Vec<[f64; 3]>, r: &[f64]) -> f64 {
     volume
 }
 
-/// Four objectives: sweep on the fourth, adding exclusive 3-D contributions.
+/// The two-dimensional staircase of covered area inside one point's box, as a vector sorted by
+/// x ascending (y strictly descending).
+#[derive(Default)]
+struct Stair {
+    steps: Vec<[f64; 2]>,
+}
+
+impl Stair {
+    /// Empties the staircase.
+    fn clear(&mut self) {
+        self.steps.clear();
+    }
+
+    /// Adds `(x, y)` and returns the area it adds within `[.., rx) x [.., ry)`.
+    fn insert(&mut self, x: f64, y: f64, rx: f64, ry: f64) -> f64 {
+        // First step with a larger x; its left neighbour is the lowest step at or left of x.
+        let at = self.steps.partition_point(|s| s[0] <= x);
+        let top = if at > 0 {
+            let ly = self.steps[at - 1][1];
+            if ly <= y {
+                return 0.0;
+            }
+            ly
+        } else {
+            ry
+        };
+        let mut end = at;
+        let mut cursor = x;
+        let mut top = top;
+        let mut gained = 0.0;
+        while end < self.steps.len() && self.steps[end][1] >= y {
+            let [nx, ny] = self.steps[end];
+            gained += (nx - cursor) * (top - y);
+            cursor = nx;
+            top = ny;
+            end += 1;
+        }
+        let right = self.steps.get(end).map_or(rx, |s| s[0]);
+        gained += (right - cursor) * (top - y);
+        // A step at exactly x with a higher y is replaced as well.
+        let start = if at > 0 && self.steps[at - 1][0] == x {
+            at - 1
+        } else {
+            at
+        };
+        self.steps.splice(start..end, [[x, y]]);
+        gained
+    }
+}
+
+/// Four objectives: a sweep on the fourth objective adding each point's exclusive 3-D
+/// contribution to the front of the earlier points.
 fn hv4(mut points: Vec<[f64; 4]>, r: &[f64]) -> f64 {
     points.sort_unstable_by(|a, b| a[3].total_cmp(&b[3]));
-    let r3 = &r[..3];
-    let mut front: Vec<[f64; 3]> = Vec::new();
-    let mut limit: Vec<[f64; 3]> = Vec::new();
+    let mut front: Vec<[f64; 3]> = Vec::with_capacity(points.len());
+    let mut scratch = Scratch::default();
     let mut volume3 = 0.0;
     let mut volume = 0.0;
     for (i, p) in points.iter().enumerate() {
         let q = [p[0], p[1], p[2]];
-        let covered = front
-            .iter()
-            .any(|f| f[0] <= q[0] && f[1] <= q[1] && f[2] <= q[2]);
-        if !covered {
-            limit.clear();
-            limit.extend(
-                front
-                    .iter()
-                    .map(|f| [f[0].max(q[0]), f[1].max(q[1]), f[2].max(q[2])]),
-            );
-            let own = (r3[0] - q[0]) * (r3[1] - q[1]) * (r3[2] - q[2]);
-            volume3 += own - hv3(std::mem::take(&mut limit), r3);
-            front.retain(|f| !(q[0] <= f[0] && q[1] <= f[1] && q[2] <= f[2]));
+        if let Some(c) = contribution3(&front, q, r, &mut scratch) {
+            volume3 += c;
+            for &k in scratch.dominated[..scratch.n_dominated].iter().rev() {
+                front.swap_remove(k);
+            }
             front.push(q);
         }
         let next_w = points.get(i + 1).map_or(r[3], |n| n[3]);
         volume += volume3 * (next_w - p[3]);
     }
     volume
+}
+
+/// Buffers reused across contributions.
+#[derive(Default)]
+struct Scratch {
+    stair: Stair,
+    first: Vec<[f64; 2]>,
+    later: Vec<[f64; 3]>,
+    dominated: Vec<usize>,
+    n_dominated: usize,
+}
+
+/// The 3-D volume `q` adds to `front` within `r`, or `None` when a point of `front` weakly
+/// dominates it. Leaves in `scratch.dominated` the ascending indices of the points `q`
+/// dominates.
+fn contribution3(front: &[[f64; 3]], q: [f64; 3], r: &[f64], s: &mut Scratch) -> Option<f64> {
+    let [qx, qy, qz] = q;
+    let (rx, ry, rz) = (r[0], r[1], r[2]);
+    // Within q's box every point f of the front covers the box from its clamped corner
+    // max(f, q). A first, branch-free pass finds the bounds that decide most points at once:
+    // `axis_y`, the lowest clamped corner on the line x = qx, and `axis_x`, the leftmost on
+    // y = qy, among points at or below q's z; `z_full`, the lowest z from which q's whole box
+    // is covered (q is weakly dominated when that is at or below q's z); and the points q
+    // dominates.
+    let mut axis_y = ry;
+    let mut axis_x = rx;
+    let mut z_full = rz;
+    let mut dominated = std::mem::take(&mut s.dominated);
+    if dominated.len() <= front.len() {
+        dominated.resize(front.len() + 1, 0);
+    }
+    let mut n_dominated = 0;
+    for (k, f) in front.iter().enumerate() {
+        let (fx, fy, fz) = (f[0], f[1], f[2]);
+        let left = fx <= qx;
+        let below = fy <= qy;
+        let under = fz <= qz;
+        let cy = if fy > qy { fy } else { qy };
+        let cx = if fx > qx { fx } else { qx };
+        let y_candidate = cy + far(left & under);
+        let x_candidate = cx + far(below & under);
+        let z_candidate = fz + far(left & below);
+        axis_y = if y_candidate < axis_y {
+            y_candidate
+        } else {
+            axis_y
+        };
+        axis_x = if x_candidate < axis_x {
+            x_candidate
+        } else {
+            axis_x
+        };
+        z_full = if z_candidate < z_full {
+            z_candidate
+        } else {
+            z_full
+        };
+        dominated[n_dominated] = k;
+        n_dominated += usize::from((fx >= qx) & (fy >= qy) & (fz >= qz));
+    }
+    s.dominated = dominated;
+    s.n_dominated = n_dominated;
+    if z_full <= qz {
+        return None;
+    }
+    // The second pass keeps only the points whose clamped corner escapes those bounds: at q's
+    // level (`first`) or above it, in z order (`later`).
+    let mut first = std::mem::take(&mut s.first);
+    let mut later = std::mem::take(&mut s.later);
+    first.clear();
+    later.clear();
+    s.stair.clear();
+    for f in front {
+        let (fx, fy, fz) = (f[0], f[1], f[2]);
+        let outside = u8::from(fy >= axis_y) | u8::from(fx >= axis_x) | u8::from(fz >= z_full);
+        if outside != 0 {
+            continue;
+        }
+        let cx = if fx > qx { fx } else { qx };
+        let cy = if fy > qy { fy } else { qy };
+        if fz <= qz {
+            first.push([cx, cy]);
+        } else {
+            later.push([cx, cy, fz]);
+        }
+    }
+    let full = (rx - qx) * (ry - qy);
+    // The covered area at q's level.
+    let mut area = 0.0;
+    area += s.stair.insert(qx, axis_y, rx, ry);
+    area += s.stair.insert(axis_x, qy, rx, ry);
+    for &[cx, cy] in &first {
+        area += s.stair.insert(cx, cy, rx, ry);
+    }
+    later.sort_unstable_by(|a, b| a[2].total_cmp(&b[2]));
+    let mut covered = 0.0;
+    let mut z = qz;
+    for &[cx, cy, cz] in &later {
+        covered += area * (cz - z);
+        z = cz;
+        area += s.stair.insert(cx, cy, rx, ry);
+    }
+    covered += area * (z_full - z) + full * (rz - z_full);
+    s.first = first;
+    s.later = later;
+    Some(full * (rz - qz) - covered)
+}
+
+/// 0 when `keep`, else infinity: added to a candidate, it takes the candidate out of a
+/// minimum without a branch (the conditions in the scans are unpredictable, and compilers turn
+/// floating-point selects back into branches).
+#[inline(always)]
+fn far(keep: bool) -> f64 {
+    f64::from_bits(u64::from(!keep) * f64::INFINITY.to_bits())
 }
 
 /// Five or more objectives: WFG with dimension reduction down to [`hv4`].
@@ -357,7 +515,8 @@ mod tests {
     fn matches_brute_force_on_random_sets_in_two_to_six_objectives() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         for m in 2..=6 {
-            for trial in 0..60 {
+            // The four-objective sweep has the most special cases (ties at q's level).
+            for trial in 0..if m == 4 { 400 } else { 60 } {
                 let n = rng.random_range(0..=if m > 4 { 7 } else { 12 });
                 let points: Vec<Vec<f64>> = (0..n)
                     .map(|_| {
