@@ -33,6 +33,11 @@ use crate::pareto::non_dominated;
 use crate::sampling;
 use crate::surrogate::Surrogate;
 
+/// Points of the acquisition scan placed around the current Pareto set.
+const LOCAL_SCAN: usize = 128;
+/// How far (in the unit cube) those points move from a Pareto member.
+const LOCAL_STEP: f64 = 0.1;
+
 /// A point to evaluate.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Candidate {
@@ -436,16 +441,16 @@ impl Campaign {
         // Measured (crates/optimizer/README.md): larger β sends the search to the box's corners,
         // where the ensemble is least certain; 0.1 by default keeps a small exploration term.
         let beta = 10.0 * self.mdl.optimizer.active_learning.exploration_weight;
-        let mut front: Vec<Vec<f64>> = {
-            let idx = non_dominated(&y);
-            idx.into_iter().map(|i| y[i].clone()).collect()
-        };
+        let pareto_idx = non_dominated(&y);
+        let mut front: Vec<Vec<f64>> = pareto_idx.iter().map(|&i| y[i].clone()).collect();
+        let pareto_x: Vec<Vec<f64>> = pareto_idx.iter().map(|&i| x[i].clone()).collect();
         let d = self.encoder.width();
         let mut taken: Vec<Vec<f64>> = x.clone();
         let mut chosen = Vec::with_capacity(n);
         let sigma0 = self.mdl.optimizer.sigma0;
         for _ in 0..n {
             let (scan_seed, cma_seed): (u32, u64) = (self.rng.random(), self.rng.random());
+            let local = self.around(&pareto_x, LOCAL_SCAN, LOCAL_STEP);
             let base = hypervolume(&front, &reference).unwrap_or(0.0);
             let score = |u: &[f64]| -> f64 {
                 let point = self.encoder.decode(u);
@@ -472,8 +477,12 @@ impl Campaign {
                     -distance_to_front(&optimistic, &front, &reference)
                 }
             };
-            // Best of a scan, then CMA-ES from there.
-            let scan = sampling::sobol(256, d, scan_seed, 0);
+            // Best of a scan, then CMA-ES from there. The scan mixes a Sobol sample of the
+            // whole box with small moves around the current Pareto set: with a few dozen
+            // points the best next point is usually near the best known ones, where a
+            // space-filling sample of the box seldom lands.
+            let mut scan = sampling::sobol(256, d, scan_seed, 0);
+            scan.extend(local);
             let start = scan
                 .iter()
                 .max_by(|a, b| score(a).total_cmp(&score(b)))
@@ -518,6 +527,22 @@ impl Campaign {
             chosen.push(u);
         }
         chosen
+    }
+
+    /// `n` points, each a random member of `centres` moved by up to `step` in every
+    /// coordinate of the unit cube (clamped to it).
+    fn around(&mut self, centres: &[Vec<f64>], n: usize, step: f64) -> Vec<Vec<f64>> {
+        if centres.is_empty() {
+            return Vec::new();
+        }
+        (0..n)
+            .map(|_| {
+                let c = &centres[self.rng.random_range(0..centres.len())];
+                c.iter()
+                    .map(|v| (v + step * (2.0 * self.rng.random::<f64>() - 1.0)).clamp(0.0, 1.0))
+                    .collect()
+            })
+            .collect()
     }
 
     /// Records the results of the pending batch and closes the iteration.

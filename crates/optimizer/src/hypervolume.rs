@@ -8,13 +8,14 @@
 //!   of the points seen so far and the area it dominates.
 //! - 4 objectives: a dimension sweep on the fourth objective (the scheme of HV4D, Guerreiro &
 //!   Fonseca 2018). The 3-D hypervolume of the points seen so far grows by each new point's
-//!   exclusive 3-D contribution against the 3-D front of the earlier points (points it
-//!   dominates are dropped for good). A contribution takes O(n) per point: one branch-free
-//!   pass finds the few front points that can bound the new point's box, then a short 2-D
-//!   staircase sweep over those in z order gives the covered volume.
+//!   exclusive 3-D contribution against the 3-D front of the earlier points, kept sorted by x
+//!   (points the new one dominates are dropped for good). A contribution reads the points left
+//!   of the new one in one branch-free pass and those right of it only up to the first that
+//!   bounds its box, then sweeps the few that matter in z order (see `contribution3`).
 //! - 5 or more: WFG (While, Bradstreet & Barone, 2012): points sorted by decreasing last
 //!   objective, each contributes its exclusive hypervolume, computed from its "limit set" one
-//!   dimension lower, down to the 4-objective sweep.
+//!   dimension lower, down to the 4-objective sweep (with five objectives, limit-set points
+//!   dominated by one of the last few kept are dropped before the sweep).
 //!
 //! Points that are not strictly better than the reference in every objective contribute
 //! nothing and are dropped first.
@@ -264,8 +265,8 @@ impl Stair {
 }
 
 /// Four objectives: a sweep on the fourth objective adding each point's exclusive 3-D
-/// contribution to the front of the earlier points.
-fn hv4(mut points: Vec<[f64; 4]>, r: &[f64]) -> f64 {
+/// contribution to the 3-D front of the earlier points, kept sorted by x.
+fn hv4(points: &mut [[f64; 4]], r: &[f64]) -> f64 {
     points.sort_unstable_by(|a, b| a[3].total_cmp(&b[3]));
     let mut front: Vec<[f64; 3]> = Vec::with_capacity(points.len());
     let mut scratch = Scratch::default();
@@ -275,10 +276,19 @@ fn hv4(mut points: Vec<[f64; 4]>, r: &[f64]) -> f64 {
         let q = [p[0], p[1], p[2]];
         if let Some(c) = contribution3(&front, q, r, &mut scratch) {
             volume3 += c;
-            for &k in scratch.dominated[..scratch.n_dominated].iter().rev() {
-                front.swap_remove(k);
+            // The points q dominates lie between q and its axis point, in one run of the
+            // x-sorted front: drop them and put q in its place.
+            let at = scratch.insert_at;
+            let mut kept = at;
+            for k in at..scratch.scan_end {
+                let f = front[k];
+                if !((f[1] >= q[1]) & (f[2] >= q[2])) {
+                    front[kept] = f;
+                    kept += 1;
+                }
             }
-            front.push(q);
+            front.drain(kept..scratch.scan_end);
+            front.insert(at, q);
         }
         let next_w = points.get(i + 1).map_or(r[3], |n| n[3]);
         volume += volume3 * (next_w - p[3]);
@@ -292,86 +302,88 @@ struct Scratch {
     stair: Stair,
     first: Vec<[f64; 2]>,
     later: Vec<[f64; 3]>,
-    dominated: Vec<usize>,
-    n_dominated: usize,
+    insert_at: usize,
+    scan_end: usize,
 }
 
-/// The 3-D volume `q` adds to `front` within `r`, or `None` when a point of `front` weakly
-/// dominates it. Leaves in `scratch.dominated` the ascending indices of the points `q`
-/// dominates.
+/// The 3-D volume `q` adds to `front` (sorted by x) within `r`, or `None` when a point of
+/// `front` weakly dominates it. Leaves in `s` where `q` goes and how far the points it
+/// dominates can reach.
+///
+/// Within q's box every front point f covers the box from its clamped corner max(f, q). The
+/// points left of q (fx < qx) all clamp onto the line x = qx: one branch-free pass gives the
+/// lowest such corner at q's level (`axis_y`), the height from which q's whole box is covered
+/// (`z_full`) and the corners above q's level that may matter. Right of q, the scan stops at
+/// the first point that covers q's level along y = qy (`axis_x`): every point beyond it is
+/// covered by it. A staircase sweep over the few points that escape these bounds, in z order,
+/// then gives the covered volume.
 fn contribution3(front: &[[f64; 3]], q: [f64; 3], r: &[f64], s: &mut Scratch) -> Option<f64> {
     let [qx, qy, qz] = q;
     let (rx, ry, rz) = (r[0], r[1], r[2]);
-    // Within q's box every point f of the front covers the box from its clamped corner
-    // max(f, q). A first, branch-free pass finds the bounds that decide most points at once:
-    // `axis_y`, the lowest clamped corner on the line x = qx, and `axis_x`, the leftmost on
-    // y = qy, among points at or below q's z; `z_full`, the lowest z from which q's whole box
-    // is covered (q is weakly dominated when that is at or below q's z); and the points q
-    // dominates.
+    let split = front.partition_point(|f| f[0] < qx);
+    s.insert_at = split;
+    // Left of q (fx < qx): every clamped corner is on the line x = qx.
     let mut axis_y = ry;
-    let mut axis_x = rx;
     let mut z_full = rz;
-    let mut dominated = std::mem::take(&mut s.dominated);
-    if dominated.len() <= front.len() {
-        dominated.resize(front.len() + 1, 0);
-    }
-    let mut n_dominated = 0;
-    for (k, f) in front.iter().enumerate() {
-        let (fx, fy, fz) = (f[0], f[1], f[2]);
-        let left = fx <= qx;
-        let below = fy <= qy;
-        let under = fz <= qz;
+    let mut later = std::mem::take(&mut s.later);
+    later.clear();
+    later.resize(split + 1, [0.0; 3]);
+    let mut n_later = 0;
+    for f in &front[..split] {
+        let (fy, fz) = (f[1], f[2]);
         let cy = if fy > qy { fy } else { qy };
-        let cx = if fx > qx { fx } else { qx };
-        let y_candidate = cy + far(left & under);
-        let x_candidate = cx + far(below & under);
-        let z_candidate = fz + far(left & below);
+        let under = fz <= qz;
+        let y_candidate = cy + far(under);
         axis_y = if y_candidate < axis_y {
             y_candidate
         } else {
             axis_y
         };
-        axis_x = if x_candidate < axis_x {
-            x_candidate
-        } else {
-            axis_x
-        };
+        let z_candidate = fz + far(fy <= qy);
         z_full = if z_candidate < z_full {
             z_candidate
         } else {
             z_full
         };
-        dominated[n_dominated] = k;
-        n_dominated += usize::from((fx >= qx) & (fy >= qy) & (fz >= qz));
+        later[n_later] = [qx, cy, fz];
+        n_later += usize::from(!under & (cy < axis_y) & (fz < z_full));
     }
-    s.dominated = dominated;
-    s.n_dominated = n_dominated;
+    later.truncate(n_later);
     if z_full <= qz {
+        s.later = later;
         return None;
     }
-    // The second pass keeps only the points whose clamped corner escapes those bounds: at q's
-    // level (`first`) or above it, in z order (`later`).
+    // Right of q, in x order up to the first point covering q's level along y = qy.
     let mut first = std::mem::take(&mut s.first);
-    let mut later = std::mem::take(&mut s.later);
     first.clear();
-    later.clear();
-    s.stair.clear();
-    for f in front {
+    let mut axis_x = rx;
+    let mut end = front.len();
+    for (k, f) in front.iter().enumerate().skip(split) {
         let (fx, fy, fz) = (f[0], f[1], f[2]);
-        let outside = u8::from(fy >= axis_y) | u8::from(fx >= axis_x) | u8::from(fz >= z_full);
-        if outside != 0 {
-            continue;
+        if (fy <= qy) & (fz <= qz) {
+            axis_x = fx;
+            end = k;
+            break;
         }
-        let cx = if fx > qx { fx } else { qx };
         let cy = if fy > qy { fy } else { qy };
-        if fz <= qz {
-            first.push([cx, cy]);
-        } else {
-            later.push([cx, cy, fz]);
+        if (cy < axis_y) & (fz < z_full) {
+            if fz <= qz {
+                first.push([fx, cy]);
+            } else {
+                later.push([fx, cy, fz]);
+            }
         }
     }
+    s.scan_end = end;
+    if axis_x <= qx {
+        // A point at q's x weakly dominates q.
+        s.first = first;
+        s.later = later;
+        return None;
+    }
+    later.retain(|c| (c[1] < axis_y) & (c[2] < z_full));
     let full = (rx - qx) * (ry - qy);
-    // The covered area at q's level.
+    s.stair.clear();
     let mut area = 0.0;
     area += s.stair.insert(qx, axis_y, rx, ry);
     area += s.stair.insert(axis_x, qy, rx, ry);
@@ -406,7 +418,10 @@ fn wfg(mut points: Vec<Vec<f64>>, r: &[f64]) -> f64 {
     match m {
         2 => return hv2(points.iter().map(|p| [p[0], p[1]]).collect(), r[0], r[1]),
         3 => return hv3(points.iter().map(|p| [p[0], p[1], p[2]]).collect(), r),
-        4 => return hv4(points.iter().map(|p| [p[0], p[1], p[2], p[3]]).collect(), r),
+        4 => {
+            let mut four: Vec<[f64; 4]> = points.iter().map(|p| [p[0], p[1], p[2], p[3]]).collect();
+            return hv4(&mut four, r);
+        }
         _ => {}
     }
     let last = m - 1;
@@ -415,6 +430,9 @@ fn wfg(mut points: Vec<Vec<f64>>, r: &[f64]) -> f64 {
     points.sort_unstable_by(|a, b| b[last].total_cmp(&a[last]));
     let lower = &r[..last];
     let mut volume = 0.0;
+    if last == 4 {
+        return volume5(&points, r);
+    }
     let mut limit: Vec<Vec<f64>> = Vec::new();
     for (i, p) in points.iter().enumerate() {
         let inclusive: f64 = p[..last].iter().zip(lower).map(|(v, r)| r - v).product();
@@ -437,6 +455,45 @@ fn wfg(mut points: Vec<Vec<f64>>, r: &[f64]) -> f64 {
             wfg(std::mem::take(&mut limit), lower)
         };
         volume += (r[last] - p[last]) * (inclusive - covered);
+    }
+    volume
+}
+
+/// Five objectives, WFG over `points` sorted by decreasing fifth objective: each limit set goes
+/// to the 4-objective sweep. Most clamped points of a limit set are dominated by another one;
+/// checking each against the last few kept points drops most of them before the sweep sorts.
+fn volume5(points: &[Vec<f64>], r: &[f64]) -> f64 {
+    const RECENT: usize = 8;
+    let lower = &r[..4];
+    let mut volume = 0.0;
+    let mut limit: Vec<[f64; 4]> = Vec::with_capacity(points.len());
+    for (i, p) in points.iter().enumerate() {
+        let inclusive: f64 = p[..4].iter().zip(lower).map(|(v, r)| r - v).product();
+        limit.clear();
+        let mut recent = [[f64::INFINITY; 4]; RECENT];
+        let mut slot = 0;
+        for q in &points[i + 1..] {
+            let c = [
+                p[0].max(q[0]),
+                p[1].max(q[1]),
+                p[2].max(q[2]),
+                p[3].max(q[3]),
+            ];
+            let dominated = recent
+                .iter()
+                .any(|d| (d[0] <= c[0]) & (d[1] <= c[1]) & (d[2] <= c[2]) & (d[3] <= c[3]));
+            if !dominated {
+                limit.push(c);
+                recent[slot % RECENT] = c;
+                slot += 1;
+            }
+        }
+        let covered = if limit.is_empty() {
+            0.0
+        } else {
+            hv4(&mut limit, lower)
+        };
+        volume += (r[4] - p[4]) * (inclusive - covered);
     }
     volume
 }

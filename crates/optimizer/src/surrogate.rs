@@ -344,6 +344,9 @@ impl Surrogate {
     }
 }
 
+/// The fewest optimiser steps an epoch takes (see [`train_member`]).
+pub const MIN_STEPS_PER_EPOCH: usize = 8;
+
 /// Trains one member; returns it with its best held-out loss and the epochs run.
 fn train_member(
     xs: &[Vec<f64>],
@@ -368,11 +371,17 @@ fn train_member(
     let mut best = (f64::INFINITY, net.clone(), 0usize);
     let mut since_best = 0u32;
     let mut epochs = 0;
+    // Small training sets are split into at least MIN_STEPS_PER_EPOCH mini-batches: with a few
+    // dozen points and the default batch of 32, an epoch would be a single step and the
+    // networks would stop far from a fit (measured: README, sample-efficiency benchmark).
+    let batch_size = (config.batch_size.max(1) as usize)
+        .min(train.len().div_ceil(MIN_STEPS_PER_EPOCH))
+        .max(1);
     for epoch in 0..config.epochs as usize {
         epochs = epoch + 1;
         train.shuffle(&mut rng);
         let mut train_loss = 0.0;
-        for batch in train.chunks(config.batch_size.max(1) as usize) {
+        for batch in train.chunks(batch_size) {
             let mut grads = zeros_like(&net.layers);
             for &i in batch {
                 train_loss += net.backprop(&xs[i], &ys[i], config.dropout, &mut rng, &mut grads);
