@@ -267,14 +267,19 @@ impl Stair {
 /// Four objectives: a sweep on the fourth objective adding each point's exclusive 3-D
 /// contribution to the 3-D front of the earlier points, kept sorted by x.
 fn hv4(points: &mut [[f64; 4]], r: &[f64]) -> f64 {
+    hv4_with(points, r, &mut Scratch::default())
+}
+
+/// [`hv4`] with buffers reused across calls (the five-objective case makes one per point).
+fn hv4_with(points: &mut [[f64; 4]], r: &[f64], scratch: &mut Scratch) -> f64 {
     points.sort_unstable_by(|a, b| a[3].total_cmp(&b[3]));
-    let mut front: Vec<[f64; 3]> = Vec::with_capacity(points.len());
-    let mut scratch = Scratch::default();
+    let mut front = std::mem::take(&mut scratch.front);
+    front.clear();
     let mut volume3 = 0.0;
     let mut volume = 0.0;
     for (i, p) in points.iter().enumerate() {
         let q = [p[0], p[1], p[2]];
-        if let Some(c) = contribution3(&front, q, r, &mut scratch) {
+        if let Some(c) = contribution3(&front, q, r, scratch) {
             volume3 += c;
             // The points q dominates lie between q and its axis point, in one run of the
             // x-sorted front: drop them and put q in its place.
@@ -293,12 +298,14 @@ fn hv4(points: &mut [[f64; 4]], r: &[f64]) -> f64 {
         let next_w = points.get(i + 1).map_or(r[3], |n| n[3]);
         volume += volume3 * (next_w - p[3]);
     }
+    scratch.front = front;
     volume
 }
 
 /// Buffers reused across contributions.
 #[derive(Default)]
 struct Scratch {
+    front: Vec<[f64; 3]>,
     stair: Stair,
     first: Vec<[f64; 2]>,
     later: Vec<[f64; 3]>,
@@ -431,7 +438,11 @@ fn wfg(mut points: Vec<Vec<f64>>, r: &[f64]) -> f64 {
     let lower = &r[..last];
     let mut volume = 0.0;
     if last == 4 {
-        return volume5(&points, r);
+        let five: Vec<[f64; 5]> = points
+            .iter()
+            .map(|p| [p[0], p[1], p[2], p[3], p[4]])
+            .collect();
+        return volume5(&five, r);
     }
     let mut limit: Vec<Vec<f64>> = Vec::new();
     for (i, p) in points.iter().enumerate() {
@@ -459,20 +470,67 @@ fn wfg(mut points: Vec<Vec<f64>>, r: &[f64]) -> f64 {
     volume
 }
 
-/// Five objectives, WFG over `points` sorted by decreasing fifth objective: each limit set goes
-/// to the 4-objective sweep. Most clamped points of a limit set are dominated by another one;
-/// checking each against the last few kept points drops most of them before the sweep sorts.
-fn volume5(points: &[Vec<f64>], r: &[f64]) -> f64 {
+/// Five objectives, WFG over `points` sorted by decreasing fifth objective: each point's
+/// limit set (the later points clamped to it) goes to the 4-objective sweep, after two cheap
+/// reductions that drop most of it.
+///
+/// A later point that is beyond p in a single coordinate j clamps to p moved along j: among
+/// those, the nearest on each axis (`slab[j]`) covers every clamped point that lies at or
+/// beyond it on that axis. One branch-free pass finds the four slabs (and whether some point
+/// covers p entirely, making its exclusive volume zero); only the points inside all four go on,
+/// each checked against the last few kept ones.
+fn volume5(points: &[[f64; 5]], r: &[f64]) -> f64 {
     const RECENT: usize = 8;
-    let lower = &r[..4];
+    let lower = [r[0], r[1], r[2], r[3]];
     let mut volume = 0.0;
+    let mut staged: Vec<[f64; 4]> = vec![[0.0; 4]; points.len()];
     let mut limit: Vec<[f64; 4]> = Vec::with_capacity(points.len());
+    let mut scratch = Scratch::default();
     for (i, p) in points.iter().enumerate() {
-        let inclusive: f64 = p[..4].iter().zip(lower).map(|(v, r)| r - v).product();
+        let later = &points[i + 1..];
+        // One pass: the slabs, and (written always, kept when inside the slabs found so far)
+        // the clamped points that may matter.
+        let mut slab = lower;
+        let mut n_staged = 0;
+        for q in later {
+            let le = [q[0] <= p[0], q[1] <= p[1], q[2] <= p[2], q[3] <= p[3]];
+            let on_axis = [
+                le[1] & le[2] & le[3],
+                le[0] & le[2] & le[3],
+                le[0] & le[1] & le[3],
+                le[0] & le[1] & le[2],
+            ];
+            for j in 0..4 {
+                let candidate = q[j] + far(on_axis[j]);
+                slab[j] = if candidate < slab[j] {
+                    candidate
+                } else {
+                    slab[j]
+                };
+            }
+            staged[n_staged] = [q[0], q[1], q[2], q[3]];
+            let inside = (q[0] < slab[0]) & (q[1] < slab[1]) & (q[2] < slab[2]) & (q[3] < slab[3]);
+            n_staged += usize::from(inside);
+        }
+        // Some later point is at or below p in all four: p adds nothing.
+        if (0..4).any(|j| slab[j] <= p[j]) {
+            continue;
+        }
         limit.clear();
+        for (j, &s) in slab.iter().enumerate() {
+            if s < lower[j] {
+                let mut c = [p[0], p[1], p[2], p[3]];
+                c[j] = s;
+                limit.push(c);
+            }
+        }
         let mut recent = [[f64::INFINITY; 4]; RECENT];
         let mut slot = 0;
-        for q in &points[i + 1..] {
+        for q in &staged[..n_staged] {
+            let inside = (q[0] < slab[0]) & (q[1] < slab[1]) & (q[2] < slab[2]) & (q[3] < slab[3]);
+            if !inside {
+                continue;
+            }
             let c = [
                 p[0].max(q[0]),
                 p[1].max(q[1]),
@@ -488,10 +546,11 @@ fn volume5(points: &[Vec<f64>], r: &[f64]) -> f64 {
                 slot += 1;
             }
         }
+        let inclusive: f64 = p[..4].iter().zip(&lower).map(|(v, r)| r - v).product();
         let covered = if limit.is_empty() {
             0.0
         } else {
-            hv4(&mut limit, lower)
+            hv4_with(&mut limit, &lower, &mut scratch)
         };
         volume += (r[4] - p[4]) * (inclusive - covered);
     }
@@ -572,8 +631,9 @@ mod tests {
     fn matches_brute_force_on_random_sets_in_two_to_six_objectives() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         for m in 2..=6 {
-            // The four-objective sweep has the most special cases (ties at q's level).
-            for trial in 0..if m == 4 { 400 } else { 60 } {
+            // The four- and five-objective paths have the most special cases (ties at q's
+            // level, points on p's axes).
+            for trial in 0..if m == 4 || m == 5 { 400 } else { 60 } {
                 let n = rng.random_range(0..=if m > 4 { 7 } else { 12 });
                 let points: Vec<Vec<f64>> = (0..n)
                     .map(|_| {
