@@ -78,6 +78,17 @@ pub(crate) mod ssr {
                 details = problems;
                 (StatusCode::BAD_REQUEST, "invalid_request", message)
             }
+            ServiceError::ValidationFailed {
+                message,
+                details: problems,
+            } => {
+                details = problems;
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    message,
+                )
+            }
             ServiceError::Unauthenticated(_) => (
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",

@@ -33,6 +33,20 @@ pub fn v1_router(state: &AppState, extra: Router<AppState>) -> Router<AppState> 
             "/api-keys/{id}",
             delete(v1::api_keys::delete_api_key).patch(v1::api_keys::update_api_key),
         )
+        .route(
+            "/campaigns",
+            post(v1::campaigns::create_campaign).get(v1::campaigns::list_campaigns),
+        )
+        .route(
+            "/campaigns/{id}",
+            get(v1::campaigns::get_campaign).delete(v1::campaigns::delete_campaign),
+        )
+        .route("/templates", get(v1::templates::list_templates))
+        .route("/templates/{id}", get(v1::templates::get_template))
+        .route(
+            "/templates/{id}/download",
+            get(v1::templates::download_template),
+        )
         .route("/openapi.json", get(docs::openapi_json))
         .route("/docs", get(docs::swagger_ui))
         .route("/redoc", get(docs::redoc))

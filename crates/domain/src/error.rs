@@ -13,6 +13,9 @@ pub struct ErrorDetail {
     /// The value that was rejected, when it helps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Value>,
+    /// `error` or `warning`, for documents validated as a whole (MDL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
 }
 
 impl ErrorDetail {
@@ -22,7 +25,15 @@ impl ErrorDetail {
             path: path.into(),
             message: message.into(),
             value: None,
+            level: None,
         }
+    }
+
+    /// Marks the detail as an `error` or a `warning`.
+    #[must_use]
+    pub fn with_level(mut self, level: &str) -> Self {
+        self.level = Some(level.to_owned());
+        self
     }
 
     /// Attaches the rejected value.

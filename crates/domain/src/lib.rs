@@ -4,6 +4,7 @@
 //! the server and for `wasm32-unknown-unknown`.
 
 pub mod auth;
+pub mod campaigns;
 pub mod envelope;
 pub mod error;
 pub mod listing;

@@ -28,9 +28,13 @@ pub const DOMAINS: [&str; 8] = [
 
 /// Parses and validates a YAML (or JSON, a subset of YAML) document.
 pub fn parse_yaml(text: &str) -> Result<(Mdl, Vec<Issue>), Report> {
-    let value: serde_json::Value = serde_norway::from_str(text)
-        .map_err(|e| Report::single(Issue::error("", format!("not valid YAML: {e}"))))?;
-    validate::validate(&value)
+    validate::validate(&yaml_to_value(text)?)
+}
+
+/// A YAML (or JSON) document as a JSON value, without validating it as MDL.
+pub fn yaml_to_value(text: &str) -> Result<serde_json::Value, Report> {
+    serde_norway::from_str(text)
+        .map_err(|e| Report::single(Issue::error("", format!("not valid YAML: {e}"))))
 }
 
 /// Parses and validates a JSON document.

@@ -17,6 +17,14 @@ pub enum ServiceError {
     /// The input is invalid; one detail per problem.
     #[error("invalid input")]
     Invalid(Vec<ErrorDetail>),
+    /// A document (MDL) was read but breaks its rules; every problem, with its level.
+    #[error("{message}")]
+    ValidationFailed {
+        /// Summary sentence.
+        message: String,
+        /// Every problem found.
+        details: Vec<ErrorDetail>,
+    },
     /// The API key or session is missing, unknown, revoked or expired.
     #[error("not authenticated")]
     Unauthenticated(AuthFailure),

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod campaigns;
 mod db;
 mod error;
 pub mod ids;

@@ -23,6 +23,13 @@ use utoipa::OpenApi;
         super::v1::api_keys::list_api_keys,
         super::v1::api_keys::delete_api_key,
         super::v1::api_keys::update_api_key,
+        super::v1::campaigns::create_campaign,
+        super::v1::campaigns::list_campaigns,
+        super::v1::campaigns::get_campaign,
+        super::v1::campaigns::delete_campaign,
+        super::v1::templates::list_templates,
+        super::v1::templates::get_template,
+        super::v1::templates::download_template,
     ),
     modifiers(&BearerAuth),
     components(schemas(
@@ -30,11 +37,19 @@ use utoipa::OpenApi;
         domain::error::ErrorDetail,
         domain::envelope::Meta,
         domain::envelope::ListMeta,
+        domain::campaigns::CampaignStatus,
+        domain::campaigns::CampaignSummary,
+        domain::campaigns::CampaignDetail,
+        domain::campaigns::CreateCampaignRequest,
+        domain::campaigns::TemplateSummary,
+        domain::campaigns::TemplateDetail,
     )),
     tags(
         (name = "system", description = "Health, readiness and platform status"),
         (name = "accounts", description = "Connect: an account and an API key from an email"),
         (name = "api-keys", description = "The account's API keys (admin scope)"),
+        (name = "campaigns", description = "Optimization campaigns over an MDL design space"),
+        (name = "templates", description = "Built-in MDL templates per materials domain"),
     ),
 )]
 pub struct ApiDoc;

@@ -20,6 +20,15 @@ pub enum ApiError {
         /// One entry per problem.
         details: Vec<ErrorDetail>,
     },
+    /// 422 `validation_failed`: a document (MDL) was read but breaks its rules; one detail per
+    /// problem, each with its `level`.
+    #[error("{message}")]
+    ValidationFailed {
+        /// Summary sentence.
+        message: String,
+        /// Every problem found.
+        details: Vec<ErrorDetail>,
+    },
     /// 401 `invalid_api_key`: missing, malformed, unknown, revoked or expired credentials.
     #[error("{0}")]
     Unauthorized(String),
@@ -71,6 +80,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::InvalidJson(_) | ApiError::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::ValidationFailed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized(_) | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -89,6 +99,7 @@ impl ApiError {
         match self {
             ApiError::InvalidJson(_) => "invalid_json",
             ApiError::InvalidRequest { .. } => "invalid_request",
+            ApiError::ValidationFailed { .. } => "validation_failed",
             ApiError::Unauthorized(_) => "invalid_api_key",
             ApiError::InvalidCredentials => "invalid_credentials",
             ApiError::Forbidden { code, .. } => code,
@@ -122,6 +133,9 @@ impl From<ServiceError> for ApiError {
                 message: "The request is invalid; see details.".into(),
                 details,
             },
+            ServiceError::ValidationFailed { message, details } => {
+                ApiError::ValidationFailed { message, details }
+            }
             ServiceError::Unavailable(cause) => {
                 tracing::warn!(error = format!("{cause:#}"), "dependency unavailable");
                 ApiError::Unavailable
@@ -171,7 +185,8 @@ impl IntoResponse for ApiError {
                 error: self.code().to_owned(),
                 message: self.to_string(),
                 details: match self {
-                    ApiError::InvalidRequest { details, .. } => details,
+                    ApiError::InvalidRequest { details, .. }
+                    | ApiError::ValidationFailed { details, .. } => details,
                     _ => Vec::new(),
                 },
                 request_id,
@@ -196,6 +211,14 @@ mod tests {
         let cases = [
             (ApiError::InvalidJson("x".into()), 400, "invalid_json"),
             (ApiError::invalid("page", "bad"), 400, "invalid_request"),
+            (
+                ApiError::ValidationFailed {
+                    message: "x".into(),
+                    details: Vec::new(),
+                },
+                422,
+                "validation_failed",
+            ),
             (ApiError::Unauthorized("x".into()), 401, "invalid_api_key"),
             (ApiError::InvalidCredentials, 401, "invalid_credentials"),
             (

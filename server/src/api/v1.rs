@@ -1,4 +1,6 @@
 //! `/v1` resources, one file each.
 
 pub mod api_keys;
+pub mod campaigns;
 pub mod connect;
+pub mod templates;

@@ -113,11 +113,17 @@ impl TestApp {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        let settings = Settings::from_lookup(|key| match key {
-            "MATTERCRAFT_DATA_DIR" => Some(data.clone()),
-            "DATABASE_URL" => Some(database_url.clone()),
-            "MATTERCRAFT_MAX_JSON_BYTES" => Some("1024".to_owned()),
-            other => env.iter().find(|(k, _)| k == other).map(|(_, v)| v.clone()),
+        // Settings given by the test win over the test defaults.
+        let settings = Settings::from_lookup(|key| {
+            if let Some((_, v)) = env.iter().find(|(k, _)| k == key) {
+                return Some(v.clone());
+            }
+            match key {
+                "MATTERCRAFT_DATA_DIR" => Some(data.clone()),
+                "DATABASE_URL" => Some(database_url.clone()),
+                "MATTERCRAFT_MAX_JSON_BYTES" => Some("1024".to_owned()),
+                _ => None,
+            }
         })
         .unwrap();
         let db = Db::connect(&settings.database_url, DbOptions::default())

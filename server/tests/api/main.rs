@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod browser_auth;
+mod campaigns;
 mod connect;
 mod docs;
 mod errors;
@@ -11,3 +12,4 @@ mod outage;
 mod pages;
 mod rate_limits;
 mod system;
+mod templates;

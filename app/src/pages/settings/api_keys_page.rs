@@ -14,23 +14,17 @@ use crate::server_fns::api_keys::{list_api_keys, CreateApiKey, RevokeApiKey};
 /// The API keys page (signed-in users only).
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
-    // Every resource of the page is created here, once; the keys wait for the user and are
-    // only fetched for someone signed in (a signed-out visitor is redirected instead).
+    // Every resource of the page is created here, once. The keys do not wait for the user
+    // resource: a source that read it raced with it during server rendering (an empty list
+    // could be rendered and serialised before the user resolved, and the page then failed to
+    // hydrate). For a signed-out visitor the list fails and is never shown: RequireUser
+    // redirects instead.
     let user = user_resource();
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
     let keys = Resource::new(
-        move || {
-            let signed_in = matches!(user.get(), Some(Ok(Some(_))));
-            (signed_in, create.version().get(), revoke.version().get())
-        },
-        |(signed_in, _, _)| async move {
-            if signed_in {
-                list_api_keys().await
-            } else {
-                Ok(Vec::new())
-            }
-        },
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_api_keys(),
     );
     view! {
         <Title text="API keys" />

@@ -1,0 +1,178 @@
+//! Discover wire types: campaigns and templates (SPEC §4.3).
+
+use serde::{Deserialize, Serialize};
+
+/// Where a campaign is in its life: `created → running → completed | converged | failed |
+/// cancelled`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignStatus {
+    /// Defined, not started.
+    Created,
+    /// A job is optimising it.
+    Running,
+    /// The budget is spent.
+    Completed,
+    /// The hypervolume stopped improving.
+    Converged,
+    /// The job failed.
+    Failed,
+    /// Stopped by its owner.
+    Cancelled,
+}
+
+impl CampaignStatus {
+    /// Every status, in life order.
+    pub const ALL: [CampaignStatus; 6] = [
+        CampaignStatus::Created,
+        CampaignStatus::Running,
+        CampaignStatus::Completed,
+        CampaignStatus::Converged,
+        CampaignStatus::Failed,
+        CampaignStatus::Cancelled,
+    ];
+
+    /// The wire name, e.g. `created`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CampaignStatus::Created => "created",
+            CampaignStatus::Running => "running",
+            CampaignStatus::Completed => "completed",
+            CampaignStatus::Converged => "converged",
+            CampaignStatus::Failed => "failed",
+            CampaignStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// The status with this wire name.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// `POST /v1/campaigns` with a JSON body: an MDL document, or a template with overrides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateCampaignRequest {
+    /// The campaign's name, unique in the account (default: the MDL's `name`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The domain (default: the MDL's `domain`; must agree with it when both are given).
+    #[serde(default)]
+    pub domain: Option<String>,
+    /// The MDL document as JSON (exclusive with `template_id`).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub mdl: Option<serde_json::Value>,
+    /// A template id (`tpl_…`) or slug (`battery/nmc-cathode`) to start from.
+    #[serde(default)]
+    pub template_id: Option<String>,
+    /// Changes merged into the template's document (JSON merge patch, RFC 7396).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub overrides: Option<serde_json::Value>,
+    /// A dataset to warm-start from (`ds_…`).
+    #[serde(default)]
+    pub dataset_id: Option<String>,
+}
+
+/// A campaign as lists show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CampaignSummary {
+    /// `cmp_…`.
+    pub id: String,
+    /// Unique in the account.
+    pub name: String,
+    /// Materials domain, e.g. `battery`.
+    pub domain: String,
+    /// Life-cycle state.
+    pub status: CampaignStatus,
+    /// RFC 3339.
+    pub created_at: String,
+    /// Evaluations the optimizer may spend.
+    pub budget: u32,
+    /// Evaluations done so far.
+    pub evaluations_completed: u32,
+    /// Design variables.
+    pub parameters_count: u32,
+    /// Objectives.
+    pub objectives_count: u32,
+}
+
+/// One campaign with its progress and MDL.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CampaignDetail {
+    /// The summary fields.
+    #[serde(flatten)]
+    pub summary: CampaignSummary,
+    /// RFC 3339, once started.
+    pub started_at: Option<String>,
+    /// Iterations completed.
+    pub current_iteration: u32,
+    /// Hypervolume of the feasible evaluations so far.
+    pub hypervolume: Option<f64>,
+    /// Points on the Pareto front.
+    pub pareto_size: u32,
+    /// Best value reached per objective.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub best_objectives: Option<serde_json::Value>,
+    /// The MDL document.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub mdl: serde_json::Value,
+    /// MDL warnings (level `warning`), kept from creation.
+    pub warnings: Vec<crate::error::ErrorDetail>,
+}
+
+/// A template as `GET /v1/templates` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TemplateSummary {
+    /// `tpl_…`.
+    pub id: String,
+    /// `domain/name`, e.g. `battery/nmc-cathode`.
+    pub slug: String,
+    /// The MDL's name.
+    pub name: String,
+    /// Materials domain.
+    pub domain: String,
+    /// What it optimises.
+    pub description: String,
+    /// Design variables.
+    pub parameters_count: u32,
+    /// Objectives.
+    pub objectives_count: u32,
+    /// The MDL's budget.
+    pub default_budget: u32,
+    /// Keywords from the MDL's `metadata.tags`.
+    pub tags: Vec<String>,
+}
+
+/// One template with its MDL document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TemplateDetail {
+    /// The summary fields.
+    #[serde(flatten)]
+    pub summary: TemplateSummary,
+    /// The MDL document as JSON.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub mdl: serde_json::Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_round_trip_through_their_wire_names() {
+        for s in CampaignStatus::ALL {
+            assert_eq!(CampaignStatus::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        assert_eq!(CampaignStatus::parse("paused"), None);
+    }
+}

@@ -1,0 +1,391 @@
+//! Discover: templates and campaigns (SPEC §4.3). Creating a campaign validates its MDL with
+//! `crates/mdl` and reports every problem with its path.
+
+use domain::auth::Scope;
+use domain::campaigns::{
+    CampaignDetail, CampaignStatus, CampaignSummary, CreateCampaignRequest, TemplateDetail,
+    TemplateSummary,
+};
+use domain::error::ErrorDetail;
+use domain::listing::{Direction, ListParams};
+use domain::time::rfc3339_from_millis;
+use optimizer::templates::{Template, TEMPLATES};
+use serde_json::Value;
+use store::campaigns::{Campaign, CampaignFilter, NewCampaign};
+use store::now_ms;
+
+use crate::{Caller, ServiceError, Services};
+
+/// Why a campaign could not be created from an MDL document.
+const MDL_INVALID: &str = "The MDL document has errors; see details.";
+
+impl Services {
+    /// `GET /v1/templates`: the built-in templates, optionally of one `domain` and matching
+    /// `search` (case-insensitive, in the slug, name, description and tags).
+    pub fn list_templates(
+        &self,
+        caller: &Caller,
+        domain: Option<&str>,
+        search: Option<&str>,
+    ) -> Result<Vec<TemplateSummary>, ServiceError> {
+        caller.require(Scope::TemplatesRead)?;
+        let needle = search.map(str::to_lowercase);
+        Ok(TEMPLATES
+            .iter()
+            .map(template_detail)
+            .map(|t| t.summary)
+            .filter(|t| domain.is_none_or(|d| t.domain == d))
+            .filter(|t| {
+                needle.as_deref().is_none_or(|n| {
+                    [&t.slug, &t.name, &t.description]
+                        .iter()
+                        .any(|field| field.to_lowercase().contains(n))
+                        || t.tags.iter().any(|tag| tag.to_lowercase().contains(n))
+                })
+            })
+            .collect())
+    }
+
+    /// `GET /v1/templates/{id}`: one template (by `tpl_…` id or slug) with its MDL.
+    pub fn template(&self, caller: &Caller, id: &str) -> Result<TemplateDetail, ServiceError> {
+        caller.require(Scope::TemplatesRead)?;
+        find_template(id)
+            .map(template_detail)
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// `GET /v1/templates/{id}/download`: the template's file name and YAML text.
+    pub fn template_yaml(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<(String, &'static str), ServiceError> {
+        caller.require(Scope::TemplatesRead)?;
+        let t = find_template(id).ok_or(ServiceError::NotFound)?;
+        Ok((format!("{}.yaml", t.id.replace('/', "-")), t.yaml))
+    }
+
+    /// `POST /v1/campaigns` with a JSON body: from an MDL document, or from a template with
+    /// overrides.
+    pub async fn create_campaign(
+        &self,
+        caller: &Caller,
+        req: CreateCampaignRequest,
+    ) -> Result<CampaignDetail, ServiceError> {
+        caller.require(Scope::CampaignsWrite)?;
+        let (document, template_id) = match (req.mdl, req.template_id) {
+            (Some(_), Some(_)) => {
+                return Err(ServiceError::invalid(ErrorDetail::new(
+                    "template_id",
+                    "give either mdl or template_id, not both",
+                )))
+            }
+            (None, None) => {
+                return Err(ServiceError::invalid(ErrorDetail::new(
+                    "mdl",
+                    "give an MDL document (mdl), or a template (template_id) with overrides",
+                )))
+            }
+            (Some(mdl), None) => {
+                if req.overrides.is_some() {
+                    return Err(ServiceError::invalid(ErrorDetail::new(
+                        "overrides",
+                        "overrides apply to a template; edit the mdl document instead",
+                    )));
+                }
+                (mdl, None)
+            }
+            (None, Some(id)) => {
+                let t = find_template(&id).ok_or_else(|| {
+                    ServiceError::invalid(
+                        ErrorDetail::new("template_id", "no template has this id or slug")
+                            .with_value(id.clone()),
+                    )
+                })?;
+                let mut document = mdl::yaml_to_value(t.yaml).map_err(|_| {
+                    ServiceError::Internal(anyhow::anyhow!("template {} is not YAML", t.id))
+                })?;
+                if let Some(patch) = &req.overrides {
+                    if !patch.is_object() {
+                        return Err(ServiceError::invalid(ErrorDetail::new(
+                            "overrides",
+                            "must be an object merged into the template's document",
+                        )));
+                    }
+                    merge_patch(&mut document, patch);
+                }
+                (document, Some(template_id_of(t)))
+            }
+        };
+        self.store_campaign(
+            caller,
+            document,
+            req.name.as_deref(),
+            req.domain.as_deref(),
+            template_id.as_deref(),
+            req.dataset_id.as_deref(),
+        )
+        .await
+    }
+
+    /// `POST /v1/campaigns` with a multipart `mdl_file`: a YAML (or JSON) MDL document.
+    pub async fn create_campaign_from_yaml(
+        &self,
+        caller: &Caller,
+        yaml: &str,
+        name: Option<&str>,
+        domain: Option<&str>,
+    ) -> Result<CampaignDetail, ServiceError> {
+        caller.require(Scope::CampaignsWrite)?;
+        let document = mdl::yaml_to_value(yaml).map_err(validation_failed)?;
+        self.store_campaign(caller, document, name, domain, None, None)
+            .await
+    }
+
+    async fn store_campaign(
+        &self,
+        caller: &Caller,
+        mut document: Value,
+        name: Option<&str>,
+        domain: Option<&str>,
+        template_id: Option<&str>,
+        dataset_id: Option<&str>,
+    ) -> Result<CampaignDetail, ServiceError> {
+        // An explicit name renames the document; an explicit domain must agree with it.
+        if let (Some(name), Some(object)) = (name, document.as_object_mut()) {
+            object.insert("name".into(), Value::String(name.to_owned()));
+        }
+        let (parsed, warnings) = mdl::from_value(&document).map_err(validation_failed)?;
+        if let Some(domain) = domain {
+            if domain != parsed.domain {
+                return Err(ServiceError::invalid(
+                    ErrorDetail::new(
+                        "domain",
+                        format!("the MDL document's domain is '{}'", parsed.domain),
+                    )
+                    .with_value(domain),
+                ));
+            }
+        }
+        if dataset_id.is_some() {
+            // Datasets arrive with the datasets API; until then a warm start cannot be found.
+            return Err(ServiceError::invalid(
+                ErrorDetail::new("dataset_id", "no dataset has this id").with_value(dataset_id),
+            ));
+        }
+        let warnings = Value::Array(
+            warnings
+                .iter()
+                .map(|w| {
+                    serde_json::to_value(
+                        ErrorDetail::new(w.path.clone(), w.message.clone()).with_level("warning"),
+                    )
+                    .unwrap_or(Value::Null)
+                })
+                .collect(),
+        );
+        let stored = self
+            .db
+            .campaigns()
+            .create(
+                caller.account(),
+                NewCampaign {
+                    name: &parsed.name,
+                    domain: &parsed.domain,
+                    mdl: &document,
+                    warnings: &warnings,
+                    template_id,
+                    dataset_id,
+                    budget: i64::from(parsed.optimizer.budget),
+                    parameters_count: parsed.parameters.len() as i64,
+                    objectives_count: parsed.objectives.len() as i64,
+                },
+                now_ms(),
+            )
+            .await
+            .map_err(|e| match e {
+                store::StoreError::Conflict(_) => ServiceError::Conflict(format!(
+                    "A campaign named '{}' already exists in this account.",
+                    parsed.name
+                )),
+                other => other.into(),
+            })?;
+        detail(stored)
+    }
+
+    /// `GET /v1/campaigns`: a page of the caller's campaigns, filtered by `status`/`domain`.
+    pub async fn list_campaigns(
+        &self,
+        caller: &Caller,
+        params: &ListParams,
+    ) -> Result<(Vec<CampaignSummary>, u64), ServiceError> {
+        caller.require(Scope::CampaignsRead)?;
+        let (rows, total) = self
+            .db
+            .campaigns()
+            .list(
+                caller.account(),
+                &CampaignFilter {
+                    status: params.filter("status"),
+                    domain: params.filter("domain"),
+                },
+                params.sort().field(),
+                params.sort().direction() == Direction::Descending,
+                params.offset(),
+                params.per_page(),
+            )
+            .await?;
+        Ok((
+            rows.into_iter()
+                .map(|c| summary(&c))
+                .collect::<Result<_, _>>()?,
+            total,
+        ))
+    }
+
+    /// `GET /v1/campaigns/{id}`: one of the caller's campaigns.
+    pub async fn campaign(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<CampaignDetail, ServiceError> {
+        caller.require(Scope::CampaignsRead)?;
+        detail(self.db.campaigns().get(caller.account(), id).await?)
+    }
+
+    /// `DELETE /v1/campaigns/{id}`: removes one of the caller's campaigns.
+    pub async fn delete_campaign(&self, caller: &Caller, id: &str) -> Result<(), ServiceError> {
+        caller.require(Scope::CampaignsDelete)?;
+        Ok(self.db.campaigns().delete(caller.account(), id).await?)
+    }
+}
+
+/// 422 `validation_failed` with one detail per MDL issue (errors and warnings).
+fn validation_failed(report: mdl::Report) -> ServiceError {
+    ServiceError::ValidationFailed {
+        message: MDL_INVALID.to_owned(),
+        details: report
+            .issues
+            .into_iter()
+            .map(|i| {
+                let level = match i.level {
+                    mdl::Level::Error => "error",
+                    mdl::Level::Warning => "warning",
+                };
+                ErrorDetail::new(i.path, i.message).with_level(level)
+            })
+            .collect(),
+    }
+}
+
+fn find_template(id: &str) -> Option<&'static Template> {
+    TEMPLATES
+        .iter()
+        .find(|t| t.id == id || template_id_of(t) == id)
+}
+
+/// `tpl_battery_nmc-cathode` for `battery/nmc-cathode`: a path-safe id.
+fn template_id_of(t: &Template) -> String {
+    format!("tpl_{}", t.id.replace('/', "_"))
+}
+
+fn template_detail(t: &'static Template) -> TemplateDetail {
+    // Built-in templates are checked by the optimizer crate's tests, so they parse.
+    let mdl = mdl::yaml_to_value(t.yaml).unwrap_or(Value::Null);
+    let (domain, name) = t.id.split_once('/').unwrap_or(("", t.id));
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    let count = |key: &str| mdl[key].as_array().map_or(0, Vec::len) as u32;
+    TemplateDetail {
+        summary: TemplateSummary {
+            id: template_id_of(t),
+            slug: t.id.to_owned(),
+            name: name.to_owned(),
+            domain: domain.to_owned(),
+            description: text(&mdl["description"]),
+            parameters_count: count("parameters"),
+            objectives_count: count("objectives"),
+            default_budget: mdl["optimizer"]["budget"]
+                .as_u64()
+                .map_or(200, |b| b as u32),
+            tags: mdl["metadata"]["tags"]
+                .as_array()
+                .map(|tags| tags.iter().map(text).collect())
+                .unwrap_or_default(),
+        },
+        mdl,
+    }
+}
+
+/// RFC 7396: objects merge key by key, `null` removes, anything else replaces.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(target), Value::Object(patch)) => {
+            for (key, value) in patch {
+                if value.is_null() {
+                    target.remove(key);
+                } else {
+                    merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
+                }
+            }
+        }
+        (target, patch) => *target = patch.clone(),
+    }
+}
+
+fn summary(c: &Campaign) -> Result<CampaignSummary, ServiceError> {
+    let count = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+    Ok(CampaignSummary {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        domain: c.domain.clone(),
+        status: CampaignStatus::parse(&c.status).ok_or_else(|| {
+            ServiceError::Internal(anyhow::anyhow!("campaign {} has status {}", c.id, c.status))
+        })?,
+        created_at: rfc3339_from_millis(c.created_at),
+        budget: count(c.budget),
+        evaluations_completed: count(c.evaluations_completed),
+        parameters_count: count(c.parameters_count),
+        objectives_count: count(c.objectives_count),
+    })
+}
+
+fn detail(c: Campaign) -> Result<CampaignDetail, ServiceError> {
+    Ok(CampaignDetail {
+        summary: summary(&c)?,
+        started_at: c.started_at.map(rfc3339_from_millis),
+        current_iteration: u32::try_from(c.current_iteration).unwrap_or(u32::MAX),
+        hypervolume: c.hypervolume,
+        pareto_size: u32::try_from(c.pareto_size).unwrap_or(u32::MAX),
+        best_objectives: c.best_objectives,
+        warnings: serde_json::from_value(c.warnings).unwrap_or_default(),
+        mdl: c.mdl,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn merge_patch_follows_rfc_7396() {
+        let mut doc = json!({"a": 1, "b": {"c": 2, "d": 3}, "e": [1, 2]});
+        merge_patch(
+            &mut doc,
+            &json!({"a": null, "b": {"c": 9}, "e": [3], "f": "new"}),
+        );
+        assert_eq!(doc, json!({"b": {"c": 9, "d": 3}, "e": [3], "f": "new"}));
+    }
+
+    #[test]
+    fn every_template_has_a_path_safe_id_and_its_counts() {
+        for t in TEMPLATES {
+            let d = template_detail(t);
+            assert!(d.summary.id.starts_with("tpl_") && !d.summary.id.contains('/'));
+            assert_eq!(find_template(&d.summary.id).map(|x| x.id), Some(t.id));
+            assert!(d.summary.parameters_count > 0 && d.summary.objectives_count > 0);
+            assert!(!d.summary.description.is_empty(), "{}", t.id);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! `/v1/templates`: the built-in MDL templates (Discover envelope).
+
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::Json;
+use domain::campaigns::{TemplateDetail, TemplateSummary};
+use domain::envelope::{Envelope, ListEnvelope};
+use domain::error::ErrorBody;
+use domain::listing::{ListParams, ListSpec};
+use serde::Deserialize;
+use services::Services;
+
+use crate::api::auth::{scope, Scoped};
+use crate::api::{envelope, ApiError};
+
+/// Query of `GET /v1/templates`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateQuery {
+    /// Only this domain.
+    domain: Option<String>,
+    /// Case-insensitive text in the slug, name, description or tags.
+    search: Option<String>,
+}
+
+/// Lists the built-in templates, optionally of one `domain` or matching `search`.
+#[utoipa::path(get, path = "/v1/templates", tag = "templates", security(("bearer" = [])),
+    params(
+        ("domain" = Option<String>, Query, description = "e.g. battery"),
+        ("search" = Option<String>, Query, description = "Text in the slug, name, description or tags"),
+    ),
+    responses(
+        (status = 200, description = "The matching templates", body = [TemplateSummary]),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    ))]
+pub async fn list_templates(
+    State(services): State<Services>,
+    Scoped(caller, _): Scoped<scope::TemplatesRead>,
+    query: Result<Query<TemplateQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<ListEnvelope<TemplateSummary>>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
+    let templates =
+        services.list_templates(&caller, query.domain.as_deref(), query.search.as_deref())?;
+    let total = templates.len() as u64;
+    // Twelve built-in templates fit one page; the envelope still reports paging.
+    let params = ListParams::parse(
+        [("per_page", "100")],
+        &ListSpec {
+            sort_fields: &["slug"],
+            default_sort: "slug",
+            filters: &[],
+        },
+    )
+    .map_err(|details| ApiError::InvalidRequest {
+        message: "The request is invalid; see details.".into(),
+        details,
+    })?;
+    Ok(envelope::list(templates, total, &params))
+}
+
+/// One template (by `tpl_…` id or by slug) with its MDL document as JSON.
+#[utoipa::path(get, path = "/v1/templates/{id}", tag = "templates", security(("bearer" = [])),
+    params(("id" = String, Path, description = "tpl_… or the slug")),
+    responses((status = 200, body = TemplateDetail), (status = 404, body = ErrorBody)))]
+pub async fn get_template(
+    State(services): State<Services>,
+    Scoped(caller, _): Scoped<scope::TemplatesRead>,
+    Path(id): Path<String>,
+) -> Result<Json<Envelope<TemplateDetail>>, ApiError> {
+    Ok(envelope::ok(services.template(&caller, &id)?))
+}
+
+/// The template's MDL document as a YAML file.
+#[utoipa::path(get, path = "/v1/templates/{id}/download", tag = "templates", security(("bearer" = [])),
+    params(("id" = String, Path, description = "tpl_… or the slug")),
+    responses((status = 200, description = "application/yaml", content_type = "application/yaml", body = String),
+        (status = 404, body = ErrorBody)))]
+pub async fn download_template(
+    State(services): State<Services>,
+    Scoped(caller, _): Scoped<scope::TemplatesRead>,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (file_name, yaml) = services.template_yaml(&caller, &id)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/yaml; charset=utf-8".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        yaml,
+    ))
+}
