@@ -69,6 +69,7 @@ pub(crate) mod ssr {
                 "That was not found.".to_owned(),
             ),
             ServiceError::Conflict(what) => (StatusCode::CONFLICT, "conflict", what),
+            ServiceError::InvalidState { code, message } => (StatusCode::CONFLICT, code, message),
             ServiceError::Invalid(problems) => {
                 let message = problems
                     .iter()

@@ -41,6 +41,12 @@ pub fn v1_router(state: &AppState, extra: Router<AppState>) -> Router<AppState> 
             "/campaigns/{id}",
             get(v1::campaigns::get_campaign).delete(v1::campaigns::delete_campaign),
         )
+        .route("/campaigns/{id}/start", post(v1::campaigns::start_campaign))
+        .route("/campaigns/{id}/stop", post(v1::campaigns::stop_campaign))
+        .route(
+            "/campaigns/{id}/results",
+            get(v1::campaigns::campaign_results),
+        )
         .route("/templates", get(v1::templates::list_templates))
         .route("/templates/{id}", get(v1::templates::get_template))
         .route(

@@ -2,7 +2,9 @@
 //!
 //! Later features add one file per job under `workers/` and register it here.
 
-use store::jobs::{Runner, RunnerConfig};
+use services::campaign_runs::CAMPAIGN_JOB;
+use services::Services;
+use store::jobs::{Job, JobHandler, Runner, RunnerConfig};
 
 use crate::config::Settings;
 use crate::state::AppState;
@@ -20,7 +22,31 @@ pub fn runner(state: &AppState, settings: &Settings) -> Runner {
         lease: settings.job_lease,
         ..RunnerConfig::new(worker_id)
     };
-    Runner::new(state.services.db(), config)
+    Runner::new(state.services.db(), config).register(
+        CAMPAIGN_JOB,
+        CampaignJobHandler {
+            services: state.services.clone(),
+        },
+    )
+}
+
+/// Runs (or resumes after a crash) one campaign job: `{"job_id": "job_…"}`.
+pub struct CampaignJobHandler {
+    /// The service layer the job runs through.
+    pub services: Services,
+}
+
+#[async_trait::async_trait]
+impl JobHandler for CampaignJobHandler {
+    async fn run(&self, job: &Job) -> anyhow::Result<()> {
+        let Some(id) = job.payload.get("job_id").and_then(|v| v.as_str()) else {
+            return Err(store::jobs::permanent("campaign job without a job_id"));
+        };
+        self.services
+            .run_campaign_job(id, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("campaign job {id}: {e}"))
+    }
 }
 
 fn hostname() -> String {

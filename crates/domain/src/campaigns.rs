@@ -163,6 +163,99 @@ pub struct TemplateDetail {
     pub mdl: serde_json::Value,
 }
 
+/// `POST /v1/campaigns/{id}/start` body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StartCampaignRequest {
+    /// Hours after which the job gives up (default 24, at most 720).
+    #[serde(default)]
+    pub timeout_hours: Option<f64>,
+}
+
+/// A job that runs a campaign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JobView {
+    /// `job_…`.
+    pub id: String,
+    /// The campaign it runs.
+    pub campaign_id: String,
+    /// `queued`, `running`, `completed`, `failed` or `cancelled`.
+    pub status: String,
+    /// What it is doing: `queued`, `resuming`, `initial_design`, `acquisition`,
+    /// `evaluating`, or its final status.
+    pub phase: String,
+    /// Iterations done.
+    pub iteration: u32,
+    /// Iterations planned (0 until it starts).
+    pub total_iterations: u32,
+    /// When it gives up (RFC 3339).
+    pub timeout_at: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339, once a worker took it.
+    pub started_at: Option<String>,
+    /// RFC 3339, once it ended.
+    pub finished_at: Option<String>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// One evaluation in a campaign's results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResultRow {
+    /// The candidate's id, e.g. `c3-7` (iteration 3, seventh proposal).
+    pub id: String,
+    /// Parameter values by name.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub parameters: serde_json::Value,
+    /// Objective values by name; `null` when the evaluation failed.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub objectives: Option<serde_json::Value>,
+    /// The iteration that proposed it.
+    pub iteration: u32,
+    /// Whether every constraint holds.
+    pub feasible: bool,
+    /// On the feasible Pareto front.
+    pub is_pareto: bool,
+}
+
+/// The hypervolume after one iteration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConvergencePoint {
+    /// 1-based.
+    pub iteration: u32,
+    /// Evaluations done by then.
+    pub evaluations_completed: u32,
+    /// Hypervolume of the feasible front.
+    pub hypervolume: f64,
+    /// Points on the front.
+    pub pareto_size: u32,
+    /// Held-out loss of that iteration's surrogate.
+    pub surrogate_loss: Option<f64>,
+}
+
+/// `GET /v1/campaigns/{id}/results`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CampaignResults {
+    /// `cmp_…`.
+    pub campaign_id: String,
+    /// The campaign's status.
+    pub status: CampaignStatus,
+    /// Objective names, in MDL order (the CSV's columns).
+    pub objectives: Vec<String>,
+    /// Hypervolume so far.
+    pub hypervolume: Option<f64>,
+    /// The evaluations asked for (all, or the Pareto front with `pareto_only=true`).
+    pub pareto_front: Vec<ResultRow>,
+    /// Hypervolume per iteration.
+    pub convergence_history: Vec<ConvergencePoint>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

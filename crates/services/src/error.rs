@@ -14,6 +14,14 @@ pub enum ServiceError {
     /// The request conflicts with existing state.
     #[error("{0}")]
     Conflict(String),
+    /// The resource is not in a state that allows this (e.g. `campaign_not_startable`).
+    #[error("{message}")]
+    InvalidState {
+        /// Stable code.
+        code: &'static str,
+        /// Why, and what state it is in.
+        message: String,
+    },
     /// The input is invalid; one detail per problem.
     #[error("invalid input")]
     Invalid(Vec<ErrorDetail>),

@@ -1,6 +1,7 @@
 //! The service layer. REST handlers (`server`) and server functions (`app`) are thin wrappers
 //! over these operations, so the browser and the API can never disagree.
 
+pub mod campaign_runs;
 pub mod campaigns;
 pub mod error;
 pub mod identity;

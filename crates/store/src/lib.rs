@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod campaign_runs;
 pub mod campaigns;
 mod db;
 mod error;

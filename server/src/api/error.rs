@@ -58,6 +58,15 @@ pub enum ApiError {
     /// 409 `conflict`.
     #[error("{0}")]
     Conflict(String),
+    /// 409 with a specific code: the resource's state does not allow this
+    /// (`campaign_not_startable`, `campaign_not_stoppable`).
+    #[error("{message}")]
+    InvalidState {
+        /// Stable code.
+        code: &'static str,
+        /// Why.
+        message: String,
+    },
     /// 413 `payload_too_large`.
     #[error("The request body is larger than the limit of {limit} bytes.")]
     PayloadTooLarge {
@@ -86,7 +95,7 @@ impl ApiError {
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::InvalidState { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -107,6 +116,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
+            ApiError::InvalidState { code, .. } => code,
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Unavailable => "upstream_temporarily_unavailable",
@@ -129,6 +139,9 @@ impl From<ServiceError> for ApiError {
         match err {
             ServiceError::NotFound => ApiError::NotFound("That resource was not found.".into()),
             ServiceError::Conflict(what) => ApiError::Conflict(what),
+            ServiceError::InvalidState { code, message } => {
+                ApiError::InvalidState { code, message }
+            }
             ServiceError::Invalid(details) => ApiError::InvalidRequest {
                 message: "The request is invalid; see details.".into(),
                 details,

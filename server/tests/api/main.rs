@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod browser_auth;
+mod campaign_runs;
 mod campaigns;
 mod connect;
 mod docs;

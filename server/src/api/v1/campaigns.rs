@@ -3,7 +3,10 @@
 use axum::extract::{FromRequest, Multipart, Path, RawQuery, Request, State};
 use axum::http::{header, StatusCode};
 use axum::Json;
-use domain::campaigns::{CampaignDetail, CampaignStatus, CampaignSummary, CreateCampaignRequest};
+use domain::campaigns::{
+    CampaignDetail, CampaignResults, CampaignStatus, CampaignSummary, CreateCampaignRequest,
+    JobView, StartCampaignRequest,
+};
 use domain::envelope::{Envelope, ListEnvelope};
 use domain::error::ErrorBody;
 use domain::listing::{FilterSpec, ListSpec};
@@ -165,4 +168,162 @@ pub async fn delete_campaign(
 ) -> Result<StatusCode, ApiError> {
     services.delete_campaign(&caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Queues a job that optimises a `created` campaign; 409 `campaign_not_startable` otherwise.
+#[utoipa::path(post, path = "/v1/campaigns/{id}/start", tag = "campaigns", security(("bearer" = [])),
+    params(("id" = String, Path, description = "cmp_…")),
+    request_body(content = StartCampaignRequest, description = "Optional; an empty body means defaults"),
+    responses((status = 202, description = "The queued job", body = JobView),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn start_campaign(
+    State(services): State<Services>,
+    Scoped(caller, _): Scoped<scope::CampaignsWrite>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Envelope<JobView>>), ApiError> {
+    let req: StartCampaignRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        StartCampaignRequest::default()
+    } else {
+        crate::api::extract::parse_json(&body)?
+    };
+    let job = services
+        .start_campaign(&caller, &id, req.timeout_hours)
+        .await?;
+    Ok((StatusCode::ACCEPTED, envelope::ok(job)))
+}
+
+/// Asks a running campaign to stop after its current iteration (results are kept; the
+/// campaign ends `cancelled`); 409 `campaign_not_stoppable` unless it is running.
+#[utoipa::path(post, path = "/v1/campaigns/{id}/stop", tag = "campaigns", security(("bearer" = [])),
+    params(("id" = String, Path, description = "cmp_…")),
+    responses((status = 202, description = "The job that will stop", body = JobView),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn stop_campaign(
+    State(services): State<Services>,
+    Scoped(caller, _): Scoped<scope::CampaignsWrite>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Envelope<JobView>>), ApiError> {
+    let job = services.stop_campaign(&caller, &id).await?;
+    Ok((StatusCode::ACCEPTED, envelope::ok(job)))
+}
+
+/// Query of `GET /v1/campaigns/{id}/results`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultsQuery {
+    /// Only the Pareto front.
+    #[serde(default)]
+    pareto_only: bool,
+    /// `json` (default) or `csv`.
+    #[serde(default)]
+    format: ResultsFormat,
+}
+
+/// Output format of the results.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResultsFormat {
+    /// The Discover envelope.
+    #[default]
+    Json,
+    /// One row per evaluation: id, iteration, feasible, is_pareto, parameters, objectives.
+    Csv,
+}
+
+/// Every evaluation (or only the Pareto front) with the hypervolume and its history per
+/// iteration, as JSON or CSV.
+#[utoipa::path(get, path = "/v1/campaigns/{id}/results", tag = "campaigns", security(("bearer" = [])),
+    params(("id" = String, Path, description = "cmp_…"),
+        ("pareto_only" = Option<bool>, Query, description = "Only the Pareto front"),
+        ("format" = Option<String>, Query, description = "json (default) or csv")),
+    responses((status = 200, body = CampaignResults), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn campaign_results(
+    State(services): State<Services>,
+    Scoped(caller, _): Scoped<scope::CampaignsRead>,
+    Path(id): Path<String>,
+    query: Result<axum::extract::Query<ResultsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let axum::extract::Query(query) =
+        query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
+    let results = services
+        .campaign_results(&caller, &id, query.pareto_only)
+        .await?;
+    Ok(match query.format {
+        ResultsFormat::Json => envelope::ok(results).into_response(),
+        ResultsFormat::Csv => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{id}-results.csv\""),
+                ),
+            ],
+            results_csv(&results),
+        )
+            .into_response(),
+    })
+}
+
+/// The results as CSV; parameter columns in name order, then the objectives in MDL order.
+fn results_csv(results: &CampaignResults) -> String {
+    let mut parameters: Vec<String> = results
+        .pareto_front
+        .iter()
+        .filter_map(|r| r.parameters.as_object())
+        .flat_map(|o| o.keys().cloned())
+        .collect();
+    parameters.sort();
+    parameters.dedup();
+    let mut out = String::from("id,iteration,feasible,is_pareto");
+    for name in parameters.iter().chain(&results.objectives) {
+        out.push(',');
+        out.push_str(&csv_field(name));
+    }
+    out.push('\n');
+    for row in &results.pareto_front {
+        out.push_str(&format!(
+            "{},{},{},{}",
+            csv_field(&row.id),
+            row.iteration,
+            row.feasible,
+            row.is_pareto
+        ));
+        for name in &parameters {
+            out.push(',');
+            out.push_str(&csv_value(&row.parameters[name.as_str()]));
+        }
+        for name in &results.objectives {
+            out.push(',');
+            if let Some(objectives) = &row.objectives {
+                out.push_str(&csv_value(&objectives[name.as_str()]));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn csv_value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => csv_field(s),
+        other => other.to_string(),
+    }
+}
+
+/// Quotes a field when it holds a comma, a quote or a line break; a leading `=`, `+`, `-` or
+/// `@` is prefixed with `'` so spreadsheets never run it as a formula.
+fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
 }

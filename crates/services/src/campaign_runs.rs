@@ -1,0 +1,477 @@
+//! Running campaigns: start and stop, the job that optimises a campaign, and its results.
+//!
+//! The job persists every iteration (evaluations, summary, progress) in one transaction before
+//! the next begins. A job that runs again after a crash replays the recorded iterations through
+//! the deterministic engine (checking that it proposes exactly the recorded candidates, and
+//! feeding it the recorded results, so no evaluation is repeated) and carries on from there.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use domain::auth::Scope;
+use domain::campaigns::{CampaignResults, CampaignStatus, ConvergencePoint, JobView, ResultRow};
+use domain::time::rfc3339_from_millis;
+use optimizer::campaign::{Campaign as Engine, Candidate, LogLine, Outcome, Status};
+use serde_json::{Map, Value};
+use store::campaign_runs::{CampaignJob, Progress, StoredEvaluation, StoredIteration};
+use store::{now_ms, AccountId};
+
+use crate::{Caller, ServiceError, Services};
+
+/// The job type the runner dispatches to [`Services::run_campaign_job`].
+pub const CAMPAIGN_JOB: &str = "campaign";
+
+/// Timeout when `start` names none.
+pub const DEFAULT_TIMEOUT_HOURS: f64 = 24.0;
+
+impl Services {
+    /// `POST /v1/campaigns/{id}/start`: queues a job for a `created` campaign.
+    pub async fn start_campaign(
+        &self,
+        caller: &Caller,
+        id: &str,
+        timeout_hours: Option<f64>,
+    ) -> Result<JobView, ServiceError> {
+        caller.require(Scope::CampaignsWrite)?;
+        let campaign = self.db.campaigns().get(caller.account(), id).await?;
+        let hours = timeout_hours.unwrap_or(DEFAULT_TIMEOUT_HOURS);
+        if !(hours > 0.0 && hours <= 24.0 * 30.0) {
+            return Err(ServiceError::invalid(
+                domain::error::ErrorDetail::new(
+                    "timeout_hours",
+                    "must be more than 0 and at most 720",
+                )
+                .with_value(hours),
+            ));
+        }
+        let (document, _) = mdl::from_value(&campaign.mdl).map_err(|_| {
+            ServiceError::Internal(anyhow::anyhow!("stored MDL of {id} is invalid"))
+        })?;
+        if document.evaluator != mdl::Evaluator::Simulator {
+            return Err(ServiceError::InvalidState {
+                code: "campaign_not_startable",
+                message: "Only campaigns evaluated by the built-in simulator can run yet; \
+                          dataset and lab-in-the-loop evaluators are coming."
+                    .into(),
+            });
+        }
+        let now = now_ms();
+        let timeout_at = now + (hours * 3_600_000.0) as i64;
+        let job = self
+            .db
+            .campaign_runs()
+            .start(caller.account(), id, timeout_at, now)
+            .await?
+            .ok_or_else(|| ServiceError::InvalidState {
+                code: "campaign_not_startable",
+                message: format!(
+                    "Only a campaign in status 'created' can start; this one is '{}'.",
+                    campaign.status
+                ),
+            })?;
+        self.db
+            .jobs()
+            .enqueue(
+                store::jobs::NewJob::new(CAMPAIGN_JOB, serde_json::json!({"job_id": job.id})),
+                now,
+            )
+            .await?;
+        Ok(job_view(&job))
+    }
+
+    /// `POST /v1/campaigns/{id}/stop`: the running job stops after its current iteration and
+    /// keeps its results; the campaign ends `cancelled`.
+    pub async fn stop_campaign(&self, caller: &Caller, id: &str) -> Result<JobView, ServiceError> {
+        caller.require(Scope::CampaignsWrite)?;
+        let campaign = self.db.campaigns().get(caller.account(), id).await?;
+        let runs = self.db.campaign_runs();
+        if campaign.status != CampaignStatus::Running.as_str()
+            || !runs.request_cancel(caller.account(), id, now_ms()).await?
+        {
+            return Err(ServiceError::InvalidState {
+                code: "campaign_not_stoppable",
+                message: format!(
+                    "Only a running campaign can stop; this one is '{}'.",
+                    campaign.status
+                ),
+            });
+        }
+        let job = runs
+            .latest_job(caller.account(), id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        Ok(job_view(&job))
+    }
+
+    /// `GET /v1/campaigns/{id}/results`: every evaluation (or only the Pareto front), the
+    /// hypervolume and the convergence history.
+    pub async fn campaign_results(
+        &self,
+        caller: &Caller,
+        id: &str,
+        pareto_only: bool,
+    ) -> Result<CampaignResults, ServiceError> {
+        caller.require(Scope::CampaignsRead)?;
+        let campaign = self.db.campaigns().get(caller.account(), id).await?;
+        let (document, _) = mdl::from_value(&campaign.mdl).map_err(|_| {
+            ServiceError::Internal(anyhow::anyhow!("stored MDL of {id} is invalid"))
+        })?;
+        let runs = self.db.campaign_runs();
+        let evaluations = runs.evaluations(id).await?;
+        let names: Vec<String> = document.objectives.iter().map(|o| o.name.clone()).collect();
+        let signs: Vec<f64> = document
+            .objectives
+            .iter()
+            .map(|o| {
+                if o.direction == mdl::Direction::Maximize {
+                    -1.0
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        // The front: feasible, successful evaluations that no other one dominates.
+        let usable: Vec<(usize, Vec<f64>)> = evaluations
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.feasible)
+            .filter_map(|(i, e)| {
+                e.objectives
+                    .as_ref()
+                    .map(|o| (i, o.iter().zip(&signs).map(|(v, s)| v * s).collect()))
+            })
+            .collect();
+        let points: Vec<Vec<f64>> = usable.iter().map(|(_, p)| p.clone()).collect();
+        let front: std::collections::HashSet<usize> = optimizer::pareto::non_dominated(&points)
+            .into_iter()
+            .map(|k| usable[k].0)
+            .collect();
+        let rows = evaluations
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !pareto_only || front.contains(i))
+            .map(|(i, e)| ResultRow {
+                id: e.candidate_id.clone(),
+                parameters: e.parameters.clone(),
+                objectives: e.objectives.as_ref().map(|o| named(&names, o)),
+                iteration: u32::try_from(e.iteration).unwrap_or_default(),
+                feasible: e.feasible,
+                is_pareto: front.contains(&i),
+            })
+            .collect();
+        let history = runs
+            .iterations(id)
+            .await?
+            .into_iter()
+            .map(|it| ConvergencePoint {
+                iteration: u32::try_from(it.iteration).unwrap_or_default(),
+                evaluations_completed: u32::try_from(it.evaluations_completed).unwrap_or_default(),
+                hypervolume: it.hypervolume,
+                pareto_size: u32::try_from(it.pareto_size).unwrap_or_default(),
+                surrogate_loss: it.surrogate_loss,
+            })
+            .collect();
+        Ok(CampaignResults {
+            campaign_id: campaign.id,
+            status: CampaignStatus::parse(&campaign.status).unwrap_or(CampaignStatus::Failed),
+            objectives: names,
+            hypervolume: campaign.hypervolume,
+            pareto_front: rows,
+            convergence_history: history,
+        })
+    }
+
+    /// Runs (or resumes) the campaign job `job_id` to its end. `crash_after` stops it after
+    /// that iteration as if the process died there (tests of recovery use it).
+    pub async fn run_campaign_job(
+        &self,
+        job_id: &str,
+        crash_after: Option<u32>,
+    ) -> Result<(), ServiceError> {
+        let runs = self.db.campaign_runs();
+        let job = runs.job_for_worker(job_id).await?;
+        if matches!(job.status.as_str(), "completed" | "failed" | "cancelled") {
+            return Ok(());
+        }
+        let owner = AccountId::new(job.account_id.clone());
+        let campaign = self.db.campaigns().get(&owner, &job.campaign_id).await?;
+        let Ok((document, _)) = mdl::from_value(&campaign.mdl) else {
+            runs.finish(
+                &job,
+                "failed",
+                "failed",
+                Some("the stored MDL is invalid"),
+                now_ms(),
+            )
+            .await?;
+            return Err(ServiceError::Internal(anyhow::anyhow!(
+                "campaign {} has an invalid MDL",
+                campaign.id
+            )));
+        };
+        let lines: Arc<Mutex<Vec<LogLine>>> = Arc::default();
+        let sink = Arc::clone(&lines);
+        let mut engine = Engine::new(document.clone());
+        runs.mark_running(&job.id, i64::from(engine.total_iterations()), now_ms())
+            .await?;
+
+        // Replay what earlier runs recorded.
+        let recorded = runs.evaluations(&campaign.id).await?;
+        let done_iterations = recorded.iter().map(|e| e.iteration).max().unwrap_or(0);
+        if done_iterations > 0 {
+            runs.set_phase(&job.id, "resuming", now_ms()).await?;
+            let (e, result) = tokio::task::spawn_blocking(move || {
+                let result = replay(&mut engine, &recorded, done_iterations);
+                (engine, result)
+            })
+            .await
+            .map_err(|e| ServiceError::Internal(e.into()))?;
+            engine = e;
+            if let Err(why) = result {
+                runs.finish(&job, "failed", "failed", Some(&why), now_ms())
+                    .await?;
+                return Err(ServiceError::Internal(anyhow::anyhow!(why)));
+            }
+            self.log(
+                &job,
+                "info",
+                &format!("Resumed after iteration {done_iterations}"),
+            )
+            .await?;
+        }
+        engine = engine.with_observer(move |line| {
+            if let Ok(mut lines) = sink.lock() {
+                lines.push(line.clone());
+            }
+        });
+
+        loop {
+            if engine.status() != Status::Running {
+                break;
+            }
+            let current = runs.job_for_worker(&job.id).await?;
+            if current.cancel_requested {
+                self.log(&job, "info", "Stopped by request; results kept")
+                    .await?;
+                runs.finish(&job, "cancelled", "cancelled", None, now_ms())
+                    .await?;
+                return Ok(());
+            }
+            if now_ms() > current.timeout_at {
+                let why = "the job ran past its timeout";
+                self.log(&job, "error", why).await?;
+                runs.finish(&job, "failed", "failed", Some(why), now_ms())
+                    .await?;
+                return Ok(());
+            }
+            let phase = if engine.iteration() == 0 {
+                "initial_design"
+            } else {
+                "acquisition"
+            };
+            runs.set_phase(&job.id, phase, now_ms()).await?;
+            let (e, batch) = tokio::task::spawn_blocking(move || {
+                let batch = engine.ask();
+                (engine, batch)
+            })
+            .await
+            .map_err(|e| ServiceError::Internal(e.into()))?;
+            engine = e;
+            if batch.is_empty() {
+                break;
+            }
+            runs.set_phase(&job.id, "evaluating", now_ms()).await?;
+            let results: Vec<(String, Outcome)> = batch
+                .iter()
+                .map(|c| {
+                    (
+                        c.id.clone(),
+                        optimizer::campaign::simulate(&document, &c.parameters),
+                    )
+                })
+                .collect();
+            let summary = engine
+                .tell(&results)
+                .map_err(|e| ServiceError::Internal(anyhow::anyhow!("tell: {e}")))?;
+            let (evaluations, iteration, best) = iteration_record(&engine, &batch, &summary);
+            self.db
+                .campaign_runs()
+                .record_iteration(
+                    &job,
+                    &evaluations,
+                    &iteration,
+                    &Progress {
+                        iteration: iteration.iteration,
+                        evaluations_completed: iteration.evaluations_completed,
+                        hypervolume: iteration.hypervolume,
+                        pareto_size: iteration.pareto_size,
+                        best_objectives: &best,
+                    },
+                )
+                .await?;
+            let pending: Vec<LogLine> = lines
+                .lock()
+                .map(|mut l| l.drain(..).collect())
+                .unwrap_or_default();
+            for line in pending {
+                self.log(&job, line.level, &line.to_string()).await?;
+            }
+            if crash_after == Some(summary.iteration) {
+                return Ok(());
+            }
+        }
+        let (job_status, campaign_status) = match engine.status() {
+            Status::Converged => ("completed", "converged"),
+            _ => ("completed", "completed"),
+        };
+        self.log(
+            &job,
+            "info",
+            &format!(
+                "Campaign {campaign_status} after {} iterations and {} evaluations (hypervolume {:.6})",
+                engine.iteration(),
+                engine.evaluations().len(),
+                engine.hypervolume()
+            ),
+        )
+        .await?;
+        runs.finish(&job, job_status, campaign_status, None, now_ms())
+            .await?;
+        Ok(())
+    }
+
+    async fn log(&self, job: &CampaignJob, level: &str, message: &str) -> Result<(), ServiceError> {
+        Ok(self
+            .db
+            .campaign_runs()
+            .log(&job.id, level, message, now_ms())
+            .await?)
+    }
+}
+
+/// What one finished iteration writes: its evaluations, its summary and the best value of
+/// each objective so far. Built without awaiting (the engine is not `Sync`).
+fn iteration_record(
+    engine: &Engine,
+    batch: &[Candidate],
+    summary: &optimizer::campaign::IterationSummary,
+) -> (Vec<StoredEvaluation>, StoredIteration, Value) {
+    let ids: std::collections::HashSet<&str> = batch.iter().map(|c| c.id.as_str()).collect();
+    let evaluations: Vec<StoredEvaluation> = engine
+        .evaluations()
+        .iter()
+        .filter(|e| ids.contains(e.id.as_str()))
+        .map(|e| StoredEvaluation {
+            candidate_id: e.id.clone(),
+            iteration: i64::from(e.iteration),
+            parameters: serde_json::to_value(&e.parameters).unwrap_or(Value::Null),
+            objectives: e.objectives.clone(),
+            feasible: e.feasible,
+        })
+        .collect();
+    let mut best = Map::new();
+    for (j, o) in engine.mdl().objectives.iter().enumerate() {
+        let values = engine
+            .evaluations()
+            .iter()
+            .filter(|e| e.feasible)
+            .filter_map(|e| e.objectives.as_ref().map(|v| v[j]));
+        let value = if o.direction == mdl::Direction::Maximize {
+            values.reduce(f64::max)
+        } else {
+            values.reduce(f64::min)
+        };
+        if let Some(v) = value {
+            best.insert(o.name.clone(), Value::from(v));
+        }
+    }
+    let iteration = StoredIteration {
+        iteration: i64::from(summary.iteration),
+        evaluations_completed: summary.evaluations_completed as i64,
+        hypervolume: summary.hypervolume,
+        hypervolume_improvement: summary.hypervolume_improvement,
+        pareto_size: summary.pareto_size as i64,
+        surrogate_loss: summary.surrogate_loss,
+        created_at: now_ms(),
+    };
+    (evaluations, iteration, Value::Object(best))
+}
+
+/// Feeds `recorded` (iterations 1..=`through`) back into a fresh engine: each iteration's
+/// proposals must be exactly the recorded candidates, which then get their recorded results.
+fn replay(engine: &mut Engine, recorded: &[StoredEvaluation], through: i64) -> Result<(), String> {
+    let names: Vec<String> = engine
+        .mdl()
+        .objectives
+        .iter()
+        .map(|o| o.name.clone())
+        .collect();
+    for iteration in 1..=through {
+        let batch = engine.ask();
+        let stored: HashMap<&str, &StoredEvaluation> = recorded
+            .iter()
+            .filter(|e| e.iteration == iteration)
+            .map(|e| (e.candidate_id.as_str(), e))
+            .collect();
+        if batch.len() != stored.len() {
+            return Err(format!(
+                "cannot resume: iteration {iteration} proposed {} candidates but {} were recorded",
+                batch.len(),
+                stored.len()
+            ));
+        }
+        let mut results = Vec::with_capacity(batch.len());
+        for c in &batch {
+            let Some(e) = stored.get(c.id.as_str()) else {
+                return Err(format!(
+                    "cannot resume: candidate {} was not recorded",
+                    c.id
+                ));
+            };
+            if serde_json::to_value(&c.parameters).ok().as_ref() != Some(&e.parameters) {
+                return Err(format!(
+                    "cannot resume: candidate {} differs from the recorded one",
+                    c.id
+                ));
+            }
+            let outcome = match &e.objectives {
+                Some(values) => {
+                    Outcome::Objectives(names.iter().cloned().zip(values.iter().copied()).collect())
+                }
+                None => Outcome::Failed,
+            };
+            results.push((c.id.clone(), outcome));
+        }
+        engine
+            .tell(&results)
+            .map_err(|e| format!("cannot resume: {e}"))?;
+    }
+    Ok(())
+}
+
+fn named(names: &[String], values: &[f64]) -> Value {
+    Value::Object(
+        names
+            .iter()
+            .cloned()
+            .zip(values.iter().map(|v| Value::from(*v)))
+            .collect(),
+    )
+}
+
+/// The API's view of a campaign job.
+pub fn job_view(job: &CampaignJob) -> JobView {
+    JobView {
+        id: job.id.clone(),
+        campaign_id: job.campaign_id.clone(),
+        status: job.status.clone(),
+        phase: job.phase.clone(),
+        iteration: u32::try_from(job.iteration).unwrap_or_default(),
+        total_iterations: u32::try_from(job.total_iterations).unwrap_or_default(),
+        timeout_at: rfc3339_from_millis(job.timeout_at),
+        created_at: rfc3339_from_millis(job.created_at),
+        started_at: job.started_at.map(rfc3339_from_millis),
+        finished_at: job.finished_at.map(rfc3339_from_millis),
+        error: job.error.clone(),
+    }
+}

@@ -1,0 +1,523 @@
+//! Campaign execution records: evaluations, iteration summaries, the jobs that run campaigns,
+//! and their logs. An iteration's evaluations, its summary and the campaign's progress are
+//! written in one transaction, so a crash loses at most the iteration in flight.
+
+use sqlx::Acquire;
+
+use crate::{AccountId, Db, StoreError};
+
+/// One recorded evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvaluation {
+    /// The candidate's id (`c3-7`).
+    pub candidate_id: String,
+    /// The iteration that proposed it.
+    pub iteration: i64,
+    /// Parameter values by name (JSON object).
+    pub parameters: serde_json::Value,
+    /// Objective values in MDL order; `None` when the evaluation failed.
+    pub objectives: Option<Vec<f64>>,
+    /// Whether every constraint held.
+    pub feasible: bool,
+}
+
+/// What one iteration achieved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredIteration {
+    /// 1-based.
+    pub iteration: i64,
+    /// Evaluations recorded so far.
+    pub evaluations_completed: i64,
+    /// Hypervolume after it.
+    pub hypervolume: f64,
+    /// Relative gain over the previous iteration.
+    pub hypervolume_improvement: f64,
+    /// Points on the feasible Pareto front.
+    pub pareto_size: i64,
+    /// Held-out loss of the surrogate trained in it.
+    pub surrogate_loss: Option<f64>,
+    /// When it was recorded (ms).
+    pub created_at: i64,
+}
+
+/// The campaign's state after an iteration, written with it.
+#[derive(Debug, Clone)]
+pub struct Progress<'a> {
+    /// Iterations done.
+    pub iteration: i64,
+    /// Evaluations done.
+    pub evaluations_completed: i64,
+    /// Hypervolume so far.
+    pub hypervolume: f64,
+    /// Points on the Pareto front.
+    pub pareto_size: i64,
+    /// Best value per objective (JSON object).
+    pub best_objectives: &'a serde_json::Value,
+}
+
+/// A job that runs a campaign.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignJob {
+    /// `job_…`.
+    pub id: String,
+    /// Owner.
+    pub account_id: String,
+    /// The campaign it runs.
+    pub campaign_id: String,
+    /// `queued`, `running`, `completed`, `failed` or `cancelled`.
+    pub status: String,
+    /// What it is doing (`queued`, `initial_design`, `training`, `evaluating`, …).
+    pub phase: String,
+    /// Iterations done.
+    pub iteration: i64,
+    /// Iterations planned.
+    pub total_iterations: i64,
+    /// The owner asked it to stop after the current iteration.
+    pub cancel_requested: bool,
+    /// When it gives up (ms).
+    pub timeout_at: i64,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Creation (ms).
+    pub created_at: i64,
+    /// Start of its first run (ms).
+    pub started_at: Option<i64>,
+    /// End (ms).
+    pub finished_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    id: String,
+    account_id: String,
+    campaign_id: String,
+    status: String,
+    phase: String,
+    iteration: i64,
+    total_iterations: i64,
+    cancel_requested: i64,
+    timeout_at: i64,
+    error: Option<String>,
+    created_at: i64,
+    started_at: Option<i64>,
+    finished_at: Option<i64>,
+}
+
+impl From<JobRow> for CampaignJob {
+    fn from(r: JobRow) -> Self {
+        CampaignJob {
+            id: r.id,
+            account_id: r.account_id,
+            campaign_id: r.campaign_id,
+            status: r.status,
+            phase: r.phase,
+            iteration: r.iteration,
+            total_iterations: r.total_iterations,
+            cancel_requested: r.cancel_requested != 0,
+            timeout_at: r.timeout_at,
+            error: r.error,
+            created_at: r.created_at,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+        }
+    }
+}
+
+const JOB_COLUMNS: &str = "id, account_id, campaign_id, status, phase, iteration, \
+    total_iterations, cancel_requested, timeout_at, error, created_at, started_at, finished_at";
+
+/// A log line of a job.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct JobLog {
+    /// Increasing id (for `since`).
+    pub id: i64,
+    /// When (ms).
+    pub at: i64,
+    /// `info`, `warning` or `error`.
+    pub level: String,
+    /// `[Iter 8/20] Training MLP surrogate (loss: 0.0187)`.
+    pub message: String,
+}
+
+/// Campaign execution queries.
+#[derive(Debug, Clone)]
+pub struct CampaignRuns {
+    db: Db,
+}
+
+impl Db {
+    /// Campaign execution records in this database.
+    pub fn campaign_runs(&self) -> CampaignRuns {
+        CampaignRuns { db: self.clone() }
+    }
+}
+
+impl CampaignRuns {
+    /// Moves one of `owner`'s campaigns from `created` to `running` and queues a job for it,
+    /// in one transaction. `Ok(None)` when the campaign is not in `created`.
+    pub async fn start(
+        &self,
+        owner: &AccountId,
+        campaign_id: &str,
+        timeout_at: i64,
+        now: i64,
+    ) -> Result<Option<CampaignJob>, StoreError> {
+        let mut conn = self.db.pool().acquire().await?;
+        let mut tx = conn.begin().await?;
+        let moved = sqlx::query(
+            "UPDATE campaigns SET status = 'running', started_at = $1, updated_at = $1 \
+             WHERE id = $2 AND account_id = $3 AND status = 'created'",
+        )
+        .bind(now)
+        .bind(campaign_id)
+        .bind(owner.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let id = crate::ids::new_id("job");
+        let sql = format!(
+            "INSERT INTO campaign_jobs (id, account_id, campaign_id, timeout_at, created_at, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING {JOB_COLUMNS}"
+        );
+        let row: JobRow = sqlx::query_as(&sql)
+            .bind(&id)
+            .bind(owner.as_str())
+            .bind(campaign_id)
+            .bind(timeout_at)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(row.into()))
+    }
+
+    /// One of `owner`'s jobs.
+    pub async fn job(&self, owner: &AccountId, id: &str) -> Result<CampaignJob, StoreError> {
+        let sql =
+            format!("SELECT {JOB_COLUMNS} FROM campaign_jobs WHERE id = $1 AND account_id = $2");
+        let row: JobRow = sqlx::query_as(&sql)
+            .bind(id)
+            .bind(owner.as_str())
+            .fetch_one(self.db.pool())
+            .await?;
+        Ok(row.into())
+    }
+
+    /// A job by id, whoever owns it (the worker running it).
+    pub async fn job_for_worker(&self, id: &str) -> Result<CampaignJob, StoreError> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM campaign_jobs WHERE id = $1");
+        let row: JobRow = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_one(self.db.pool())
+            .await?;
+        Ok(row.into())
+    }
+
+    /// The newest job of one of `owner`'s campaigns, if any.
+    pub async fn latest_job(
+        &self,
+        owner: &AccountId,
+        campaign_id: &str,
+    ) -> Result<Option<CampaignJob>, StoreError> {
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM campaign_jobs WHERE campaign_id = $1 AND account_id = $2 \
+             ORDER BY created_at DESC, id DESC LIMIT 1"
+        );
+        let row: Option<JobRow> = sqlx::query_as(&sql)
+            .bind(campaign_id)
+            .bind(owner.as_str())
+            .fetch_optional(self.db.pool())
+            .await?;
+        Ok(row.map(Into::into))
+    }
+
+    /// Marks the job running (first start keeps its time) with its planned iterations.
+    pub async fn mark_running(
+        &self,
+        id: &str,
+        total_iterations: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE campaign_jobs SET status = 'running', total_iterations = $1, \
+             started_at = COALESCE(started_at, $2), updated_at = $2 WHERE id = $3",
+        )
+        .bind(total_iterations)
+        .bind(now)
+        .bind(id)
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Records the job's current phase.
+    pub async fn set_phase(&self, id: &str, phase: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE campaign_jobs SET phase = $1, updated_at = $2 WHERE id = $3")
+            .bind(phase)
+            .bind(now)
+            .bind(id)
+            .execute(self.db.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Asks one of `owner`'s running or queued jobs to stop after its current iteration.
+    /// `false` when the campaign has no such job.
+    pub async fn request_cancel(
+        &self,
+        owner: &AccountId,
+        campaign_id: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE campaign_jobs SET cancel_requested = 1, updated_at = $1 \
+             WHERE campaign_id = $2 AND account_id = $3 AND status IN ('queued', 'running')",
+        )
+        .bind(now)
+        .bind(campaign_id)
+        .bind(owner.as_str())
+        .execute(self.db.pool())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Ends the job and its campaign: `job_status` for the job, `campaign_status` for the
+    /// campaign (only while it is `running`).
+    pub async fn finish(
+        &self,
+        job: &CampaignJob,
+        job_status: &str,
+        campaign_status: &str,
+        error: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.db.pool().acquire().await?;
+        let mut tx = conn.begin().await?;
+        sqlx::query(
+            "UPDATE campaign_jobs SET status = $1, phase = $1, error = $2, finished_at = $3, \
+             updated_at = $3 WHERE id = $4",
+        )
+        .bind(job_status)
+        .bind(error)
+        .bind(now)
+        .bind(&job.id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE campaigns SET status = $1, finished_at = $2, updated_at = $2 \
+             WHERE id = $3 AND status = 'running'",
+        )
+        .bind(campaign_status)
+        .bind(now)
+        .bind(&job.campaign_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Writes one iteration: its evaluations, its summary, the campaign's progress and the
+    /// job's iteration count, all or nothing. Writing the same iteration twice is a conflict.
+    pub async fn record_iteration(
+        &self,
+        job: &CampaignJob,
+        evaluations: &[StoredEvaluation],
+        summary: &StoredIteration,
+        progress: &Progress<'_>,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.db.pool().acquire().await?;
+        let mut tx = conn.begin().await?;
+        for e in evaluations {
+            sqlx::query(
+                "INSERT INTO campaign_evaluations (campaign_id, candidate_id, iteration, \
+                 parameters, objectives, feasible, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&job.campaign_id)
+            .bind(&e.candidate_id)
+            .bind(e.iteration)
+            .bind(e.parameters.to_string())
+            .bind(
+                e.objectives
+                    .as_ref()
+                    .map(|o| serde_json::to_string(o).unwrap_or_else(|_| "null".into())),
+            )
+            .bind(i64::from(e.feasible))
+            .bind(summary.created_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // A NULL float is sent by sqlx's Any driver typed as FLOAT4, which then sticks to the
+        // cached statement and breaks the next non-NULL FLOAT8; without a loss the column is
+        // left out instead (one statement text per shape).
+        let columns = if summary.surrogate_loss.is_some() {
+            ", surrogate_loss) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        } else {
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        };
+        let sql = format!(
+            "INSERT INTO campaign_iterations (campaign_id, iteration, evaluations_completed, \
+             hypervolume, hypervolume_improvement, pareto_size, created_at{columns}"
+        );
+        let mut insert = sqlx::query(&sql)
+            .bind(&job.campaign_id)
+            .bind(summary.iteration)
+            .bind(summary.evaluations_completed)
+            .bind(summary.hypervolume)
+            .bind(summary.hypervolume_improvement)
+            .bind(summary.pareto_size)
+            .bind(summary.created_at);
+        if let Some(loss) = summary.surrogate_loss {
+            insert = insert.bind(loss);
+        }
+        insert.execute(&mut *tx).await?;
+        sqlx::query(
+            "UPDATE campaigns SET current_iteration = $1, evaluations_completed = $2, \
+             hypervolume = $3, pareto_size = $4, best_objectives = $5, updated_at = $6 \
+             WHERE id = $7",
+        )
+        .bind(progress.iteration)
+        .bind(progress.evaluations_completed)
+        .bind(progress.hypervolume)
+        .bind(progress.pareto_size)
+        .bind(progress.best_objectives.to_string())
+        .bind(summary.created_at)
+        .bind(&job.campaign_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE campaign_jobs SET iteration = $1, updated_at = $2 WHERE id = $3")
+            .bind(summary.iteration)
+            .bind(summary.created_at)
+            .bind(&job.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every recorded evaluation of a campaign, in iteration then proposal order.
+    pub async fn evaluations(
+        &self,
+        campaign_id: &str,
+    ) -> Result<Vec<StoredEvaluation>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            candidate_id: String,
+            iteration: i64,
+            parameters: String,
+            objectives: Option<String>,
+            feasible: i64,
+        }
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT candidate_id, iteration, parameters, objectives, feasible \
+             FROM campaign_evaluations WHERE campaign_id = $1",
+        )
+        .bind(campaign_id)
+        .fetch_all(self.db.pool())
+        .await?;
+        let mut out = rows
+            .into_iter()
+            .map(|r| {
+                let corrupt = |e: serde_json::Error| {
+                    StoreError::Corrupt(format!("evaluation {}: {e}", r.candidate_id))
+                };
+                Ok(StoredEvaluation {
+                    parameters: serde_json::from_str(&r.parameters).map_err(corrupt)?,
+                    objectives: r
+                        .objectives
+                        .as_deref()
+                        .map(serde_json::from_str)
+                        .transpose()
+                        .map_err(corrupt)?,
+                    feasible: r.feasible != 0,
+                    iteration: r.iteration,
+                    candidate_id: r.candidate_id,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        // `c<iteration>-<k>`: order by iteration, then by k as a number.
+        out.sort_by_key(|e| {
+            let k = e
+                .candidate_id
+                .rsplit('-')
+                .next()
+                .and_then(|k| k.parse::<u64>().ok())
+                .unwrap_or(u64::MAX);
+            (e.iteration, k)
+        });
+        Ok(out)
+    }
+
+    /// Every iteration summary of a campaign, in order.
+    pub async fn iterations(&self, campaign_id: &str) -> Result<Vec<StoredIteration>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            iteration: i64,
+            evaluations_completed: i64,
+            hypervolume: f64,
+            hypervolume_improvement: f64,
+            pareto_size: i64,
+            surrogate_loss: Option<f64>,
+            created_at: i64,
+        }
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT iteration, evaluations_completed, hypervolume, hypervolume_improvement, \
+             pareto_size, surrogate_loss, created_at FROM campaign_iterations \
+             WHERE campaign_id = $1 ORDER BY iteration",
+        )
+        .bind(campaign_id)
+        .fetch_all(self.db.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| StoredIteration {
+                iteration: r.iteration,
+                evaluations_completed: r.evaluations_completed,
+                hypervolume: r.hypervolume,
+                hypervolume_improvement: r.hypervolume_improvement,
+                pareto_size: r.pareto_size,
+                surrogate_loss: r.surrogate_loss,
+                created_at: r.created_at,
+            })
+            .collect())
+    }
+
+    /// Appends a log line to a job.
+    pub async fn log(
+        &self,
+        job_id: &str,
+        level: &str,
+        message: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO job_logs (job_id, at, level, message) VALUES ($1, $2, $3, $4)")
+            .bind(job_id)
+            .bind(now)
+            .bind(level)
+            .bind(message)
+            .execute(self.db.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The last `tail` log lines of one of `owner`'s jobs, oldest first.
+    pub async fn logs(
+        &self,
+        owner: &AccountId,
+        job_id: &str,
+        tail: i64,
+    ) -> Result<Vec<JobLog>, StoreError> {
+        self.job(owner, job_id).await?;
+        let mut rows: Vec<JobLog> = sqlx::query_as(
+            "SELECT id, at, level, message FROM job_logs WHERE job_id = $1 \
+             ORDER BY id DESC LIMIT $2",
+        )
+        .bind(job_id)
+        .bind(tail)
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.reverse();
+        Ok(rows)
+    }
+}

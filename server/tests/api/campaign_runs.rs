@@ -1,0 +1,405 @@
+use std::time::Duration;
+
+use axum::http::Method;
+use serde_json::{json, Value};
+use services::campaign_runs::CAMPAIGN_JOB;
+use store::jobs::{Runner, RunnerConfig};
+
+use crate::helpers::{assert_hidden_from, TestApp};
+
+const ENV: &[(&str, &str)] = &[("MATTERCRAFT_MAX_JSON_BYTES", "65536")];
+/// Initial design of 8, then two iterations of 4: quick, and still two surrogate rounds.
+const BUDGET: u64 = 16;
+
+async fn small_campaign(app: &TestApp, key: &str, name: &str) -> String {
+    let res = app
+        .call(
+            key,
+            Method::POST,
+            "/v1/campaigns",
+            Some(json!({
+                "template_id": "battery/nmc-cathode",
+                "name": name,
+                "overrides": {"optimizer": {
+                    "budget": BUDGET, "batch_size": 4, "seed": 11,
+                    "active_learning": {"initial_samples": 8, "convergence_threshold": 0},
+                    "surrogate_config": {"epochs": 40}
+                }}
+            })),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    res.json()["data"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn start(app: &TestApp, key: &str, id: &str, body: Option<Value>) -> Value {
+    let res = app
+        .call(
+            key,
+            Method::POST,
+            &format!("/v1/campaigns/{id}/start"),
+            body,
+        )
+        .await;
+    assert_eq!(res.status, 202, "{}", res.text());
+    res.json()["data"].clone()
+}
+
+async fn detail(app: &TestApp, key: &str, id: &str) -> Value {
+    app.get_as(key, &format!("/v1/campaigns/{id}")).await.json()["data"].clone()
+}
+
+async fn results(app: &TestApp, key: &str, id: &str, query: &str) -> Value {
+    let res = app
+        .get_as(key, &format!("/v1/campaigns/{id}/results{query}"))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()["data"].clone()
+}
+
+fn ids_and_parameters(results: &Value) -> Vec<(String, Value)> {
+    results["pareto_front"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_owned(),
+                r["parameters"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_started_campaign_runs_on_the_queue_to_completion_with_results() {
+    let app = TestApp::spawn_with_env(ENV).await;
+    let connected = app.connect("run@example.com").await;
+    let key = connected.api_key.clone();
+    let id = small_campaign(&app, &key, "run-me").await;
+    let job = start(&app, &key, &id, None).await;
+    assert_eq!(job["status"], "queued");
+    assert!(job["id"].as_str().unwrap().starts_with("job_"));
+    assert_eq!(detail(&app, &key, &id).await["status"], "running");
+    let again = app
+        .call(
+            &key,
+            Method::POST,
+            &format!("/v1/campaigns/{id}/start"),
+            None,
+        )
+        .await;
+    again.assert_error(409, "campaign_not_startable");
+
+    // The real runner, with the handler the server registers, picks the job up.
+    let runner = Runner::new(
+        &app.db,
+        RunnerConfig {
+            poll_interval: Duration::from_millis(50),
+            ..RunnerConfig::new("test-worker")
+        },
+    )
+    .register(
+        CAMPAIGN_JOB,
+        server::workers::CampaignJobHandler {
+            services: app.services.clone(),
+        },
+    );
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let worker = tokio::spawn(async move {
+        runner
+            .run_until(async {
+                let _ = stop_rx.await;
+            })
+            .await;
+    });
+    // Watch the store directly: polling the API this often would hit the rate limit.
+    let owner = store::AccountId::new(connected.account_id.clone());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let status = app.db.campaigns().get(&owner, &id).await.unwrap().status;
+        if status != "running" {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "still running");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let finished = detail(&app, &key, &id).await;
+    let _ = stop_tx.send(());
+    worker.await.unwrap();
+
+    assert_eq!(finished["status"], "completed", "{finished}");
+    assert_eq!(finished["evaluations_completed"], BUDGET);
+    assert_eq!(finished["current_iteration"], 3);
+    assert!(
+        finished["hypervolume"].as_f64().unwrap() > 0.0,
+        "{finished}"
+    );
+    assert!(finished["pareto_size"].as_u64().unwrap() >= 1);
+    for objective in ["specific_capacity", "capacity_retention", "cobalt_cost"] {
+        assert!(
+            finished["best_objectives"][objective].is_number(),
+            "{finished}"
+        );
+    }
+    assert!(finished["started_at"].is_string());
+
+    let all = results(&app, &key, &id, "").await;
+    assert_eq!(all["pareto_front"].as_array().unwrap().len() as u64, BUDGET);
+    let history = all["convergence_history"].as_array().unwrap();
+    assert_eq!(history.len(), 3);
+    assert!(history
+        .windows(2)
+        .all(|w| w[1]["hypervolume"].as_f64() >= w[0]["hypervolume"].as_f64()));
+    assert!(
+        history[1]["surrogate_loss"].is_number(),
+        "iteration 2 trained a surrogate"
+    );
+    let front = results(&app, &key, &id, "?pareto_only=true").await;
+    let rows = front["pareto_front"].as_array().unwrap();
+    assert_eq!(rows.len() as u64, finished["pareto_size"].as_u64().unwrap());
+    assert!(rows
+        .iter()
+        .all(|r| r["is_pareto"] == true && r["feasible"] == true));
+
+    let csv = app
+        .get_as(&key, &format!("/v1/campaigns/{id}/results?format=csv"))
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    let text = csv.text();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with("id,iteration,feasible,is_pareto,"),
+        "{header}"
+    );
+    assert!(
+        header.ends_with("specific_capacity,capacity_retention,cobalt_cost"),
+        "{header}"
+    );
+    assert_eq!(lines.count() as u64, BUDGET);
+
+    let job_id = job["id"].as_str().unwrap();
+    let logs = app
+        .db
+        .campaign_runs()
+        .logs(
+            &store::AccountId::new(connected.account_id.clone()),
+            job_id,
+            100,
+        )
+        .await
+        .unwrap();
+    assert!(
+        logs.iter().any(|l| l
+            .message
+            .starts_with("[Iter 2/3] Training MLP surrogate (loss: ")),
+        "{logs:?}"
+    );
+    assert!(
+        logs.iter().any(|l| l
+            .message
+            .contains("CMA-ES acquisition: 4 candidates proposed")),
+        "{logs:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_job_killed_mid_run_resumes_without_losing_or_repeating_evaluations() {
+    let app = TestApp::spawn_with_env(ENV).await;
+    let key = app.connect("resume@example.com").await.api_key;
+    // The same design space twice: one run straight through, one killed after iteration 2.
+    let straight = small_campaign(&app, &key, "straight").await;
+    let killed = small_campaign(&app, &key, "killed").await;
+    let straight_job = start(&app, &key, &straight, None).await;
+    app.services
+        .run_campaign_job(straight_job["id"].as_str().unwrap(), None)
+        .await
+        .unwrap();
+
+    let job = start(&app, &key, &killed, Some(json!({"timeout_hours": 2}))).await;
+    let job_id = job["id"].as_str().unwrap();
+    app.services
+        .run_campaign_job(job_id, Some(2))
+        .await
+        .unwrap();
+    let midway = detail(&app, &key, &killed).await;
+    assert_eq!(midway["status"], "running");
+    assert_eq!(midway["current_iteration"], 2);
+    assert_eq!(midway["evaluations_completed"], 12);
+
+    // Another worker picks the job up again (its lease expired) and finishes it.
+    app.services.run_campaign_job(job_id, None).await.unwrap();
+    let done = detail(&app, &key, &killed).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["evaluations_completed"], BUDGET);
+
+    let resumed = ids_and_parameters(&results(&app, &key, &killed, "").await);
+    let mut ids: Vec<&String> = resumed.iter().map(|(id, _)| id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len() as u64, BUDGET, "no evaluation lost or repeated");
+    // The engine is deterministic, so the resumed run proposed exactly what the uninterrupted
+    // one did.
+    assert_eq!(
+        resumed,
+        ids_and_parameters(&results(&app, &key, &straight, "").await)
+    );
+    let history = results(&app, &key, &killed, "").await["convergence_history"].clone();
+    assert_eq!(history.as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn stopping_ends_the_campaign_cancelled_after_the_current_iteration_with_results_kept() {
+    let app = TestApp::spawn_with_env(ENV).await;
+    let key = app.connect("stop@example.com").await.api_key;
+    let id = small_campaign(&app, &key, "stop-me").await;
+    app.call(
+        &key,
+        Method::POST,
+        &format!("/v1/campaigns/{id}/stop"),
+        None,
+    )
+    .await
+    .assert_error(409, "campaign_not_stoppable");
+    let job = start(&app, &key, &id, None).await;
+    let job_id = job["id"].as_str().unwrap();
+    app.services
+        .run_campaign_job(job_id, Some(1))
+        .await
+        .unwrap();
+
+    let stop = app
+        .call(
+            &key,
+            Method::POST,
+            &format!("/v1/campaigns/{id}/stop"),
+            None,
+        )
+        .await;
+    assert_eq!(stop.status, 202, "{}", stop.text());
+    assert_eq!(stop.json()["data"]["id"], job_id);
+    app.services.run_campaign_job(job_id, None).await.unwrap();
+
+    let d = detail(&app, &key, &id).await;
+    assert_eq!(d["status"], "cancelled", "{d}");
+    assert_eq!(
+        d["evaluations_completed"], 8,
+        "the first iteration's results are kept"
+    );
+    assert_eq!(
+        results(&app, &key, &id, "").await["pareto_front"]
+            .as_array()
+            .unwrap()
+            .len(),
+        8
+    );
+    app.call(
+        &key,
+        Method::POST,
+        &format!("/v1/campaigns/{id}/stop"),
+        None,
+    )
+    .await
+    .assert_error(409, "campaign_not_stoppable");
+    app.call(
+        &key,
+        Method::POST,
+        &format!("/v1/campaigns/{id}/start"),
+        None,
+    )
+    .await
+    .assert_error(409, "campaign_not_startable");
+}
+
+#[tokio::test]
+async fn a_job_past_its_timeout_fails_the_campaign() {
+    let app = TestApp::spawn_with_env(ENV).await;
+    let key = app.connect("timeout@example.com").await.api_key;
+    let id = small_campaign(&app, &key, "slow").await;
+    // About 4 ms: gone by the time a worker looks at it.
+    let job = start(&app, &key, &id, Some(json!({"timeout_hours": 0.000001}))).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    app.services
+        .run_campaign_job(job["id"].as_str().unwrap(), None)
+        .await
+        .unwrap();
+    assert_eq!(detail(&app, &key, &id).await["status"], "failed");
+}
+
+#[tokio::test]
+async fn bad_start_requests_are_refused_clearly() {
+    let app = TestApp::spawn_with_env(ENV).await;
+    let key = app.connect("bad-start@example.com").await.api_key;
+    let id = small_campaign(&app, &key, "bad-start").await;
+    let path = format!("/v1/campaigns/{id}/start");
+    let negative = app
+        .call(
+            &key,
+            Method::POST,
+            &path,
+            Some(json!({"timeout_hours": -1})),
+        )
+        .await;
+    negative.assert_error(400, "invalid_request");
+    assert_eq!(negative.detail_paths(), ["timeout_hours"]);
+    app.call(
+        &key,
+        Method::POST,
+        &path,
+        Some(json!({"timeout_hours": "soon"})),
+    )
+    .await
+    .assert_error(400, "invalid_request");
+    assert_eq!(
+        detail(&app, &key, &id).await["status"],
+        "created",
+        "nothing started"
+    );
+
+    // Lab-in-the-loop campaigns cannot run on the queue yet: said plainly, not queued.
+    let external = app
+        .call(
+            &key,
+            Method::POST,
+            "/v1/campaigns",
+            Some(json!({"template_id": "battery/nmc-cathode", "name": "lab",
+                        "overrides": {"evaluator": {"type": "external"}}})),
+        )
+        .await
+        .json()["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.call(
+        &key,
+        Method::POST,
+        &format!("/v1/campaigns/{external}/start"),
+        None,
+    )
+    .await
+    .assert_error(409, "campaign_not_startable");
+    app.get_as(&key, &format!("/v1/campaigns/{id}/results?format=xml"))
+        .await
+        .assert_error(400, "invalid_request");
+}
+
+#[tokio::test]
+async fn another_account_cannot_start_stop_or_read_results() {
+    let app = TestApp::spawn_with_env(ENV).await;
+    let owner = app.connect("run-owner@example.com").await.api_key;
+    let other = app.connect("run-other@example.com").await.api_key;
+    let id = small_campaign(&app, &owner, "mine").await;
+    assert_hidden_from(
+        &app,
+        &other,
+        &[
+            (Method::POST, format!("/v1/campaigns/{id}/start"), None),
+            (Method::POST, format!("/v1/campaigns/{id}/stop"), None),
+            (Method::GET, format!("/v1/campaigns/{id}/results"), None),
+        ],
+    )
+    .await;
+    assert_eq!(detail(&app, &owner, &id).await["status"], "created");
+}
