@@ -47,6 +47,11 @@ pub fn v1_router(state: &AppState, extra: Router<AppState>) -> Router<AppState> 
             "/campaigns/{id}/results",
             get(v1::campaigns::campaign_results),
         )
+        .route("/jobs", get(v1::jobs::list_jobs))
+        .route("/jobs/{id}", get(v1::jobs::get_job))
+        .route("/jobs/{id}/logs", get(v1::jobs::job_logs))
+        .route("/jobs/{id}/cancel", post(v1::jobs::cancel_job))
+        .route("/jobs/{id}/retry", post(v1::jobs::retry_job))
         .route("/templates", get(v1::templates::list_templates))
         .route("/templates/{id}", get(v1::templates::get_template))
         .route(

@@ -256,6 +256,66 @@ pub struct CampaignResults {
     pub convergence_history: Vec<ConvergencePoint>,
 }
 
+/// A job's progress through its campaign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JobProgress {
+    /// Iterations done.
+    pub iteration: u32,
+    /// Iterations planned.
+    pub total_iterations: u32,
+    /// Evaluations done.
+    pub evaluations_completed: u32,
+    /// The campaign's budget.
+    pub budget: u32,
+    /// What the job is doing.
+    pub current_phase: String,
+    /// Hypervolume so far.
+    pub hypervolume: Option<f64>,
+    /// Best value per objective so far.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub best_objectives: Option<serde_json::Value>,
+}
+
+/// How long a job has taken and is expected to take.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JobTiming {
+    /// Since a worker first took it (to its end when finished).
+    pub elapsed_seconds: f64,
+    /// Mean time per iteration so far.
+    pub avg_iteration_seconds: Option<f64>,
+    /// At the mean pace, for the iterations left (while it runs).
+    pub estimated_remaining_seconds: Option<f64>,
+}
+
+/// `GET /v1/jobs/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JobDetail {
+    /// The job.
+    #[serde(flatten)]
+    pub job: JobView,
+    /// Progress.
+    pub progress: JobProgress,
+    /// Timing.
+    pub timing: JobTiming,
+}
+
+/// One line of a job's log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JobLogLine {
+    /// Increasing within the job.
+    pub id: i64,
+    /// RFC 3339.
+    pub timestamp: String,
+    /// `info`, `warning` or `error`.
+    pub level: String,
+    /// E.g. `[Iter 8/20] Training MLP surrogate (loss: 0.0187)`.
+    pub message: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

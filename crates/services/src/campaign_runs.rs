@@ -9,7 +9,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use domain::auth::Scope;
-use domain::campaigns::{CampaignResults, CampaignStatus, ConvergencePoint, JobView, ResultRow};
+use domain::campaigns::{
+    CampaignResults, CampaignStatus, ConvergencePoint, JobDetail, JobLogLine, JobProgress,
+    JobTiming, JobView, ResultRow,
+};
+use domain::error::ErrorDetail;
+use domain::listing::{Direction, ListParams};
 use domain::time::rfc3339_from_millis;
 use optimizer::campaign::{Campaign as Engine, Candidate, LogLine, Outcome, Status};
 use serde_json::{Map, Value};
@@ -346,6 +351,172 @@ impl Services {
             .campaign_runs()
             .log(&job.id, level, message, now_ms())
             .await?)
+    }
+}
+
+impl Services {
+    /// `GET /v1/jobs`: a page of the caller's jobs, filtered by `campaign_id` and `status`.
+    pub async fn list_jobs(
+        &self,
+        caller: &Caller,
+        params: &ListParams,
+    ) -> Result<(Vec<JobView>, u64), ServiceError> {
+        caller.require(Scope::CampaignsRead)?;
+        let (jobs, total) = self
+            .db
+            .campaign_runs()
+            .list_jobs(
+                caller.account(),
+                params.filter("campaign_id"),
+                params.filter("status"),
+                params.sort().field(),
+                params.sort().direction() == Direction::Descending,
+                params.offset(),
+                params.per_page(),
+            )
+            .await?;
+        Ok((jobs.iter().map(job_view).collect(), total))
+    }
+
+    /// `GET /v1/jobs/{id}`: one of the caller's jobs with its progress and timing.
+    pub async fn job(&self, caller: &Caller, id: &str) -> Result<JobDetail, ServiceError> {
+        caller.require(Scope::CampaignsRead)?;
+        let job = self.db.campaign_runs().job(caller.account(), id).await?;
+        let campaign = self
+            .db
+            .campaigns()
+            .get(caller.account(), &job.campaign_id)
+            .await?;
+        let end = job.finished_at.unwrap_or_else(now_ms);
+        let elapsed = job
+            .started_at
+            .map_or(0.0, |start| (end - start).max(0) as f64 / 1000.0);
+        let done = job.iteration.max(0);
+        let avg = (done > 0).then(|| elapsed / done as f64);
+        let remaining = avg
+            .filter(|_| job.status == "running")
+            .map(|avg| avg * (job.total_iterations - done).max(0) as f64);
+        let count = |v: i64| u32::try_from(v).unwrap_or_default();
+        Ok(JobDetail {
+            progress: JobProgress {
+                iteration: count(job.iteration),
+                total_iterations: count(job.total_iterations),
+                evaluations_completed: count(campaign.evaluations_completed),
+                budget: count(campaign.budget),
+                current_phase: job.phase.clone(),
+                hypervolume: campaign.hypervolume,
+                best_objectives: campaign.best_objectives,
+            },
+            timing: JobTiming {
+                elapsed_seconds: elapsed,
+                avg_iteration_seconds: avg,
+                estimated_remaining_seconds: remaining,
+            },
+            job: job_view(&job),
+        })
+    }
+
+    /// `GET /v1/jobs/{id}/logs`: the last `tail` lines (default 100, at most 1000), optionally
+    /// of one `level` and after `since` (RFC 3339).
+    pub async fn job_logs(
+        &self,
+        caller: &Caller,
+        id: &str,
+        level: Option<&str>,
+        since: Option<&str>,
+        tail: Option<i64>,
+    ) -> Result<Vec<JobLogLine>, ServiceError> {
+        caller.require(Scope::CampaignsRead)?;
+        let mut problems = Vec::new();
+        if let Some(level) = level {
+            if !["info", "warning", "error"].contains(&level) {
+                problems.push(
+                    ErrorDetail::new("level", "must be info, warning or error").with_value(level),
+                );
+            }
+        }
+        let since_ms = match since {
+            None => 0,
+            Some(text) => match chrono::DateTime::parse_from_rfc3339(text) {
+                Ok(t) => t.timestamp_millis(),
+                Err(_) => {
+                    problems.push(
+                        ErrorDetail::new("since", "must be an RFC 3339 time").with_value(text),
+                    );
+                    0
+                }
+            },
+        };
+        let tail = tail.unwrap_or(100);
+        if !(1..=1000).contains(&tail) {
+            problems.push(ErrorDetail::new("tail", "must be 1 to 1000").with_value(tail));
+        }
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
+        }
+        Ok(self
+            .db
+            .campaign_runs()
+            .logs_filtered(caller.account(), id, level, since_ms, tail)
+            .await?
+            .into_iter()
+            .map(|l| JobLogLine {
+                id: l.id,
+                timestamp: rfc3339_from_millis(l.at),
+                level: l.level,
+                message: l.message,
+            })
+            .collect())
+    }
+
+    /// `POST /v1/jobs/{id}/cancel`: a queued or running job stops after its current iteration.
+    pub async fn cancel_job(&self, caller: &Caller, id: &str) -> Result<JobView, ServiceError> {
+        caller.require(Scope::CampaignsWrite)?;
+        let runs = self.db.campaign_runs();
+        let job = runs.job(caller.account(), id).await?;
+        if !runs
+            .request_cancel_job(caller.account(), id, now_ms())
+            .await?
+        {
+            return Err(ServiceError::InvalidState {
+                code: "job_not_cancellable",
+                message: format!(
+                    "Only a queued or running job can be cancelled; this one is '{}'.",
+                    job.status
+                ),
+            });
+        }
+        Ok(job_view(&runs.job(caller.account(), id).await?))
+    }
+
+    /// `POST /v1/jobs/{id}/retry`: a new job for the campaign of a failed or cancelled job,
+    /// resuming from the last completed iteration with every recorded evaluation.
+    pub async fn retry_job(&self, caller: &Caller, id: &str) -> Result<JobView, ServiceError> {
+        caller.require(Scope::CampaignsWrite)?;
+        let now = now_ms();
+        let runs = self.db.campaign_runs();
+        let job = runs
+            .retry(
+                caller.account(),
+                id,
+                now + (DEFAULT_TIMEOUT_HOURS * 3_600_000.0) as i64,
+                now,
+            )
+            .await?
+            .ok_or_else(|| ServiceError::InvalidState {
+                code: "job_not_retryable",
+                message:
+                    "Only the newest job of a campaign, once failed or cancelled, can be retried."
+                        .into(),
+            })?;
+        self.db
+            .jobs()
+            .enqueue(
+                store::jobs::NewJob::new(CAMPAIGN_JOB, serde_json::json!({"job_id": job.id})),
+                now,
+            )
+            .await?;
+        Ok(job_view(&job))
     }
 }
 

@@ -508,16 +508,149 @@ impl CampaignRuns {
         job_id: &str,
         tail: i64,
     ) -> Result<Vec<JobLog>, StoreError> {
+        self.logs_filtered(owner, job_id, None, 0, tail).await
+    }
+
+    /// The last `tail` log lines of one of `owner`'s jobs at `level` (any when `None`)
+    /// written after `since` (ms), oldest first.
+    pub async fn logs_filtered(
+        &self,
+        owner: &AccountId,
+        job_id: &str,
+        level: Option<&str>,
+        since: i64,
+        tail: i64,
+    ) -> Result<Vec<JobLog>, StoreError> {
         self.job(owner, job_id).await?;
         let mut rows: Vec<JobLog> = sqlx::query_as(
             "SELECT id, at, level, message FROM job_logs WHERE job_id = $1 \
-             ORDER BY id DESC LIMIT $2",
+             AND ($2 IS NULL OR level = $2) AND at > $3 ORDER BY id DESC LIMIT $4",
         )
         .bind(job_id)
+        .bind(level)
+        .bind(since)
         .bind(tail)
         .fetch_all(self.db.pool())
         .await?;
         rows.reverse();
         Ok(rows)
+    }
+}
+
+/// Sort fields a job list accepts.
+pub const JOB_SORT_FIELDS: &[&str] = &["created_at", "status"];
+
+impl CampaignRuns {
+    /// A page of `owner`'s jobs, optionally of one campaign and/or in one status, and the total.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn list_jobs(
+        &self,
+        owner: &AccountId,
+        campaign_id: Option<&str>,
+        status: Option<&str>,
+        sort: &str,
+        descending: bool,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<CampaignJob>, u64), StoreError> {
+        let field = JOB_SORT_FIELDS
+            .iter()
+            .find(|f| **f == sort)
+            .ok_or_else(|| StoreError::Corrupt(format!("unsupported sort field {sort}")))?;
+        let direction = if descending { "DESC" } else { "ASC" };
+        let condition = "account_id = $1 AND ($2 IS NULL OR campaign_id = $2) \
+                         AND ($3 IS NULL OR status = $3)";
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM campaign_jobs WHERE {condition} \
+             ORDER BY {field} {direction}, id {direction} LIMIT $4 OFFSET $5"
+        );
+        let rows: Vec<JobRow> = sqlx::query_as(&sql)
+            .bind(owner.as_str())
+            .bind(campaign_id)
+            .bind(status)
+            .bind(i64::from(limit))
+            .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+            .fetch_all(self.db.pool())
+            .await?;
+        let (total,): (i64,) = sqlx::query_as(&format!(
+            "SELECT COUNT(*) FROM campaign_jobs WHERE {condition}"
+        ))
+        .bind(owner.as_str())
+        .bind(campaign_id)
+        .bind(status)
+        .fetch_one(self.db.pool())
+        .await?;
+        Ok((
+            rows.into_iter().map(Into::into).collect(),
+            u64::try_from(total).unwrap_or_default(),
+        ))
+    }
+
+    /// Asks one of `owner`'s jobs to stop after its current iteration; `false` unless it is
+    /// queued or running.
+    pub async fn request_cancel_job(
+        &self,
+        owner: &AccountId,
+        job_id: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE campaign_jobs SET cancel_requested = 1, updated_at = $1 \
+             WHERE id = $2 AND account_id = $3 AND status IN ('queued', 'running')",
+        )
+        .bind(now)
+        .bind(job_id)
+        .bind(owner.as_str())
+        .execute(self.db.pool())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Queues a new job for the campaign of one of `owner`'s `failed` or `cancelled` jobs (the
+    /// newest of its campaign), moving the campaign back to `running`. `Ok(None)` when the job
+    /// is not retryable.
+    pub async fn retry(
+        &self,
+        owner: &AccountId,
+        job_id: &str,
+        timeout_at: i64,
+        now: i64,
+    ) -> Result<Option<CampaignJob>, StoreError> {
+        let job = self.job(owner, job_id).await?;
+        let newest = self.latest_job(owner, &job.campaign_id).await?;
+        if !matches!(job.status.as_str(), "failed" | "cancelled")
+            || newest.is_some_and(|n| n.id != job.id)
+        {
+            return Ok(None);
+        }
+        let mut conn = self.db.pool().acquire().await?;
+        let mut tx = conn.begin().await?;
+        let moved = sqlx::query(
+            "UPDATE campaigns SET status = 'running', finished_at = NULL, updated_at = $1 \
+             WHERE id = $2 AND account_id = $3 AND status IN ('failed', 'cancelled')",
+        )
+        .bind(now)
+        .bind(&job.campaign_id)
+        .bind(owner.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let id = crate::ids::new_id("job");
+        let sql = format!(
+            "INSERT INTO campaign_jobs (id, account_id, campaign_id, timeout_at, created_at, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING {JOB_COLUMNS}"
+        );
+        let row: JobRow = sqlx::query_as(&sql)
+            .bind(&id)
+            .bind(owner.as_str())
+            .bind(&job.campaign_id)
+            .bind(timeout_at)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(row.into()))
     }
 }

@@ -3,4 +3,5 @@
 pub mod api_keys;
 pub mod campaigns;
 pub mod connect;
+pub mod jobs;
 pub mod templates;

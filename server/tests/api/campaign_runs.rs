@@ -403,3 +403,187 @@ async fn another_account_cannot_start_stop_or_read_results() {
     .await;
     assert_eq!(detail(&app, &owner, &id).await["status"], "created");
 }
+
+#[tokio::test]
+async fn jobs_show_progress_and_logs_and_can_be_cancelled_then_retried_to_the_end() {
+    let app = TestApp::spawn_with_env(ENV).await;
+    let key = app.connect("jobs@example.com").await.api_key;
+    let other = app.connect("jobs-other@example.com").await.api_key;
+    let id = small_campaign(&app, &key, "job-life").await;
+    let first = start(&app, &key, &id, None).await;
+    let first_id = first["id"].as_str().unwrap().to_owned();
+    app.services
+        .run_campaign_job(&first_id, Some(1))
+        .await
+        .unwrap();
+
+    let running = app.get_as(&key, &format!("/v1/jobs/{first_id}")).await;
+    assert_eq!(running.status, 200, "{}", running.text());
+    let running = running.json()["data"].clone();
+    assert_eq!(running["status"], "running");
+    assert_eq!(running["progress"]["iteration"], 1);
+    assert_eq!(running["progress"]["total_iterations"], 3);
+    assert_eq!(running["progress"]["evaluations_completed"], 8);
+    assert_eq!(running["progress"]["budget"], BUDGET);
+    assert!(
+        running["timing"]["estimated_remaining_seconds"].is_number(),
+        "{running}"
+    );
+
+    // Cancel through the jobs API; the worker stops before the next iteration.
+    let cancel = app
+        .call(
+            &key,
+            Method::POST,
+            &format!("/v1/jobs/{first_id}/cancel"),
+            None,
+        )
+        .await;
+    assert_eq!(cancel.status, 202, "{}", cancel.text());
+    app.services
+        .run_campaign_job(&first_id, None)
+        .await
+        .unwrap();
+    assert_eq!(detail(&app, &key, &id).await["status"], "cancelled");
+    app.call(
+        &key,
+        Method::POST,
+        &format!("/v1/jobs/{first_id}/cancel"),
+        None,
+    )
+    .await
+    .assert_error(409, "job_not_cancellable");
+
+    // Retry: a new job that reuses the 8 recorded evaluations and finishes the budget.
+    let retry = app
+        .call(
+            &key,
+            Method::POST,
+            &format!("/v1/jobs/{first_id}/retry"),
+            None,
+        )
+        .await;
+    assert_eq!(retry.status, 202, "{}", retry.text());
+    let second_id = retry.json()["data"]["id"].as_str().unwrap().to_owned();
+    assert_ne!(second_id, first_id);
+    assert_eq!(detail(&app, &key, &id).await["status"], "running");
+    app.call(
+        &key,
+        Method::POST,
+        &format!("/v1/jobs/{first_id}/retry"),
+        None,
+    )
+    .await
+    .assert_error(409, "job_not_retryable");
+    app.services
+        .run_campaign_job(&second_id, None)
+        .await
+        .unwrap();
+    let done = detail(&app, &key, &id).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["evaluations_completed"], BUDGET);
+    let ids: std::collections::HashSet<String> =
+        ids_and_parameters(&results(&app, &key, &id, "").await)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+    assert_eq!(ids.len() as u64, BUDGET, "no evaluation lost or repeated");
+    app.call(
+        &key,
+        Method::POST,
+        &format!("/v1/jobs/{second_id}/retry"),
+        None,
+    )
+    .await
+    .assert_error(409, "job_not_retryable");
+
+    let list = app
+        .get_as(&key, &format!("/v1/jobs?campaign_id={id}&sort=created_at"))
+        .await
+        .json();
+    assert_eq!(list["meta"]["total"], 2);
+    assert_eq!(list["data"][0]["status"], "cancelled");
+    assert_eq!(list["data"][1]["status"], "completed");
+    assert_eq!(
+        app.get_as(&key, "/v1/jobs?status=completed").await.json()["meta"]["total"],
+        1
+    );
+
+    let finished = app
+        .get_as(&key, &format!("/v1/jobs/{second_id}"))
+        .await
+        .json()["data"]
+        .clone();
+    assert!(finished["timing"]["elapsed_seconds"].as_f64().unwrap() >= 0.0);
+    assert!(finished["timing"]["estimated_remaining_seconds"].is_null());
+    assert!(finished["finished_at"].is_string());
+
+    let logs = app
+        .get_as(&key, &format!("/v1/jobs/{second_id}/logs"))
+        .await
+        .json()["data"]
+        .clone();
+    let messages: Vec<&str> = logs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("Resumed after iteration 1")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("[Iter 2/3] Training MLP surrogate (loss: ")),
+        "{messages:?}"
+    );
+    let tail = app
+        .get_as(&key, &format!("/v1/jobs/{second_id}/logs?tail=1"))
+        .await
+        .json()["data"]
+        .clone();
+    assert_eq!(tail.as_array().unwrap().len(), 1);
+    assert!(
+        tail[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Campaign completed"),
+        "{tail}"
+    );
+    let future = app
+        .get_as(
+            &key,
+            &format!("/v1/jobs/{second_id}/logs?since=2999-01-01T00:00:00Z"),
+        )
+        .await
+        .json();
+    assert_eq!(future["data"].as_array().unwrap().len(), 0);
+    let bad = app
+        .get_as(
+            &key,
+            &format!("/v1/jobs/{second_id}/logs?level=debug&tail=0&since=yesterday"),
+        )
+        .await;
+    bad.assert_error(400, "invalid_request");
+    assert_eq!(bad.detail_paths(), ["level", "since", "tail"]);
+
+    assert_hidden_from(
+        &app,
+        &other,
+        &[
+            (Method::GET, format!("/v1/jobs/{second_id}"), None),
+            (Method::GET, format!("/v1/jobs/{second_id}/logs"), None),
+            (Method::POST, format!("/v1/jobs/{first_id}/retry"), None),
+            (Method::POST, format!("/v1/jobs/{second_id}/cancel"), None),
+        ],
+    )
+    .await;
+    assert_eq!(
+        app.get_as(&other, "/v1/jobs").await.json()["meta"]["total"],
+        0
+    );
+}
