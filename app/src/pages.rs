@@ -2,6 +2,7 @@
 
 pub mod area_page;
 pub mod auth;
+pub mod campaigns;
 pub mod home_page;
 pub mod not_found_page;
 pub mod settings;

@@ -10,6 +10,8 @@ use crate::pages::area_page::{Area, AreaPage};
 use crate::pages::auth::account_page::AccountPage;
 use crate::pages::auth::sign_in_page::SignInPage;
 use crate::pages::auth::sign_up_page::SignUpPage;
+use crate::pages::campaigns::dashboard_page::CampaignDashboardPage;
+use crate::pages::campaigns::list_page::CampaignsPage;
 use crate::pages::home_page::HomePage;
 use crate::pages::not_found_page::NotFoundPage;
 use crate::pages::settings::api_keys_page::ApiKeysPage;
@@ -31,7 +33,8 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/campaigns") view=|| view! { <AreaPage area=Area::Campaigns /> } ssr=SsrMode::Async />
+                    <Route path=path!("/campaigns") view=CampaignsPage ssr=SsrMode::Async />
+                    <Route path=path!("/campaigns/:id") view=CampaignDashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/print") view=|| view! { <AreaPage area=Area::Print /> } ssr=SsrMode::Async />
                     <Route path=path!("/orders") view=|| view! { <AreaPage area=Area::Orders /> } ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />

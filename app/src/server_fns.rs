@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod campaigns;
 pub mod status;
 
 /// The URL prefix of every server function.

@@ -316,6 +316,15 @@ pub struct JobLogLine {
     pub message: String,
 }
 
+/// Everything the campaign dashboard shows, in one response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignDashboard {
+    /// The campaign.
+    pub campaign: CampaignDetail,
+    /// Its evaluations and hypervolume history.
+    pub results: CampaignResults,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
