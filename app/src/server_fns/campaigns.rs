@@ -5,12 +5,15 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 
-/// The account's campaigns, newest first (the first hundred).
+/// The account's campaigns, newest first (the first hundred); `None` for a visitor who is not
+/// signed in (the list page invites them to sign in rather than failing).
 #[server(prefix = "/api/fn", endpoint = "list_campaigns")]
-pub async fn list_campaigns() -> Result<Vec<CampaignSummary>, AppError> {
+pub async fn list_campaigns() -> Result<Option<Vec<CampaignSummary>>, AppError> {
     use crate::error::ssr::from_service;
     use crate::server_fns::ssr::*;
-    let caller = require_caller().await?;
+    let Some((_, caller)) = signed_in().await? else {
+        return Ok(None);
+    };
     let spec = domain::listing::ListSpec {
         sort_fields: store::campaigns::SORT_FIELDS,
         default_sort: "-created_at",
@@ -22,7 +25,7 @@ pub async fn list_campaigns() -> Result<Vec<CampaignSummary>, AppError> {
         .list_campaigns(&caller, &params)
         .await
         .map_err(from_service)?;
-    Ok(campaigns)
+    Ok(Some(campaigns))
 }
 
 /// One campaign with its results, for its dashboard.

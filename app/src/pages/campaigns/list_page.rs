@@ -1,18 +1,15 @@
 //! `/campaigns`: the account's campaigns.
 
-use domain::auth::UserView;
 use domain::campaigns::CampaignSummary;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::error::AppErrorView;
-use crate::pages::auth::{user_resource, RequireUser};
 use crate::server_fns::campaigns::list_campaigns;
 
 /// The campaigns list (signed-in users only).
 #[component]
 pub fn CampaignsPage() -> impl IntoView {
-    let user = user_resource();
     let campaigns = Resource::new(|| (), |()| list_campaigns());
     view! {
         <Title text="Campaigns" />
@@ -23,18 +20,15 @@ pub fn CampaignsPage() -> impl IntoView {
                 "Create them from a template or an MDL document through the API ("
                 <a href="/v1/docs">"documentation"</a>")."
             </p>
-            <RequireUser
-                user
-                here="/campaigns"
-                child=move |_: UserView| view! { <CampaignTable campaigns /> }
-            />
+            // The area's landing page: visitors get an invitation, not a redirect.
+            <CampaignTable campaigns />
         </section>
     }
 }
 
 #[component]
 fn CampaignTable(
-    campaigns: Resource<Result<Vec<CampaignSummary>, crate::error::AppError>>,
+    campaigns: Resource<Result<Option<Vec<CampaignSummary>>, crate::error::AppError>>,
 ) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading campaigns…"</p> }>
@@ -42,10 +36,19 @@ fn CampaignTable(
                 campaigns
                     .get()
                     .map(|result| match result {
-                        Ok(list) if list.is_empty() => {
+                        Ok(None) => {
+                            view! {
+                                <p>
+                                    <a href="/signin?next=/campaigns">"Sign in"</a>
+                                    " to see your campaigns."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Ok(Some(list)) if list.is_empty() => {
                             view! { <p class="muted">"No campaigns yet."</p> }.into_any()
                         }
-                        Ok(list) => {
+                        Ok(Some(list)) => {
                             view! {
                                 <div class="table-wrap">
                                     <table>
