@@ -47,6 +47,7 @@ pub fn v1_router(state: &AppState, extra: Router<AppState>) -> Router<AppState> 
             "/campaigns/{id}/results",
             get(v1::campaigns::campaign_results),
         )
+        .route("/ws/campaigns/{id}", get(v1::ws::campaign_socket))
         .route("/jobs", get(v1::jobs::list_jobs))
         .route("/jobs/{id}", get(v1::jobs::get_job))
         .route("/jobs/{id}/logs", get(v1::jobs::job_logs))

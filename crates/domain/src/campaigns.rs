@@ -325,6 +325,20 @@ pub struct CampaignDashboard {
     pub results: CampaignResults,
 }
 
+/// A live progress message on `/v1/ws/campaigns/{id}`: `{type, timestamp, data}` with types
+/// `iteration_start`, `evaluation_complete`, `iteration_complete`, `campaign_complete` and
+/// `error` (SPEC §4.3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignEvent {
+    /// The message type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// RFC 3339.
+    pub timestamp: String,
+    /// The type's fields.
+    pub data: serde_json::Value,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,7 @@ use domain::error::ErrorDetail;
 use domain::listing::{Direction, ListParams};
 use domain::time::rfc3339_from_millis;
 use optimizer::campaign::{Campaign as Engine, Candidate, LogLine, Outcome, Status};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use store::campaign_runs::{CampaignJob, Progress, StoredEvaluation, StoredIteration};
 use store::{now_ms, AccountId};
 
@@ -260,6 +260,7 @@ impl Services {
                     .await?;
                 runs.finish(&job, "cancelled", "cancelled", None, now_ms())
                     .await?;
+                self.announce_end(&job, "cancelled", None, &engine);
                 return Ok(());
             }
             if now_ms() > current.timeout_at {
@@ -267,6 +268,7 @@ impl Services {
                 self.log(&job, "error", why).await?;
                 runs.finish(&job, "failed", "failed", Some(why), now_ms())
                     .await?;
+                self.announce_end(&job, "failed", Some(why), &engine);
                 return Ok(());
             }
             let phase = if engine.iteration() == 0 {
@@ -286,13 +288,37 @@ impl Services {
                 break;
             }
             runs.set_phase(&job.id, "evaluating", now_ms()).await?;
+            let hub = self.progress();
+            let iteration_no = engine.iteration();
+            hub.publish(
+                &job.campaign_id,
+                "iteration_start",
+                json!({"iteration": iteration_no, "total_iterations": engine.total_iterations(),
+                       "phase": phase, "batch_size": batch.len()}),
+            );
+            let names: Vec<String> = document.objectives.iter().map(|o| o.name.clone()).collect();
             let results: Vec<(String, Outcome)> = batch
                 .iter()
-                .map(|c| {
-                    (
-                        c.id.clone(),
-                        optimizer::campaign::simulate(&document, &c.parameters),
-                    )
+                .enumerate()
+                .map(|(k, c)| {
+                    let outcome = optimizer::campaign::simulate(&document, &c.parameters);
+                    let objectives = match &outcome {
+                        Outcome::Objectives(values) => Value::Object(
+                            names
+                                .iter()
+                                .filter_map(|n| values.get(n).map(|v| (n.clone(), Value::from(*v))))
+                                .collect(),
+                        ),
+                        Outcome::Failed => Value::Null,
+                    };
+                    hub.publish(
+                        &job.campaign_id,
+                        "evaluation_complete",
+                        json!({"iteration": iteration_no, "evaluation_index": k + 1,
+                               "batch_size": batch.len(), "candidate_id": c.id,
+                               "objectives": objectives}),
+                    );
+                    (c.id.clone(), outcome)
                 })
                 .collect();
             let summary = engine
@@ -314,6 +340,17 @@ impl Services {
                     },
                 )
                 .await?;
+            self.progress().publish(
+                &job.campaign_id,
+                "iteration_complete",
+                json!({"iteration": summary.iteration,
+                       "evaluations_completed": summary.evaluations_completed,
+                       "hypervolume": summary.hypervolume,
+                       "hypervolume_improvement": summary.hypervolume_improvement,
+                       "pareto_size": summary.pareto_size,
+                       "surrogate_loss": summary.surrogate_loss,
+                       "best_objectives": best}),
+            );
             let pending: Vec<LogLine> = lines
                 .lock()
                 .map(|mut l| l.drain(..).collect())
@@ -342,7 +379,29 @@ impl Services {
         .await?;
         runs.finish(&job, job_status, campaign_status, None, now_ms())
             .await?;
+        self.announce_end(&job, campaign_status, None, &engine);
         Ok(())
+    }
+
+    /// Tells the campaign's watchers it ended (`campaign_complete`, after an `error` when it
+    /// failed).
+    fn announce_end(&self, job: &CampaignJob, status: &str, error: Option<&str>, engine: &Engine) {
+        let hub = self.progress();
+        if let Some(message) = error {
+            hub.publish(
+                &job.campaign_id,
+                "error",
+                json!({"code": "job_failed", "message": message, "iteration": engine.iteration()}),
+            );
+        }
+        hub.publish(
+            &job.campaign_id,
+            "campaign_complete",
+            json!({"status": status, "total_iterations": engine.iteration(),
+                   "total_evaluations": engine.evaluations().len(),
+                   "final_hypervolume": engine.hypervolume(),
+                   "pareto_size": engine.pareto_front().len()}),
+        );
     }
 
     async fn log(&self, job: &CampaignJob, level: &str, message: &str) -> Result<(), ServiceError> {

@@ -5,6 +5,7 @@ pub mod campaign_runs;
 pub mod campaigns;
 pub mod error;
 pub mod identity;
+pub mod progress;
 pub mod rate_limit;
 pub mod request_id;
 mod system;
@@ -48,6 +49,7 @@ impl ServiceConfig {
 pub struct Services {
     db: Db,
     config: Arc<ServiceConfig>,
+    progress: progress::ProgressHub,
 }
 
 impl Services {
@@ -56,12 +58,18 @@ impl Services {
         Self {
             db,
             config: Arc::new(config),
+            progress: progress::ProgressHub::default(),
         }
     }
 
     /// The database handle.
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// Live campaign progress (websockets subscribe here).
+    pub fn progress(&self) -> &progress::ProgressHub {
+        &self.progress
     }
 
     /// The configuration.

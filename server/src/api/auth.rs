@@ -63,7 +63,23 @@ pub fn client_ip(
 pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let services = &state.services;
     let ip = client_ip(req.headers(), req.extensions(), state.settings.trust_proxy);
-    let resolved = match credential(req.headers()) {
+    // Browsers cannot set headers on a websocket, so `/ws/` routes also take `?token=<key>`.
+    let query_token = req
+        .uri()
+        .path()
+        .starts_with("/ws/")
+        .then(|| {
+            form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
+                .find(|(k, _)| k == "token")
+                .map(|(_, v)| v.into_owned())
+        })
+        .flatten()
+        .filter(|_| !req.headers().contains_key(header::AUTHORIZATION));
+    let credential = match query_token {
+        Some(token) => Ok(Credential::Bearer(token)),
+        None => credential(req.headers()),
+    };
+    let resolved = match credential {
         Ok(Credential::Bearer(raw)) => services.authenticate_key(&raw, ip).await.map(Some),
         Ok(Credential::Session(token)) => services
             .session(&token)

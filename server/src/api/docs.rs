@@ -30,6 +30,7 @@ use utoipa::OpenApi;
         super::v1::campaigns::start_campaign,
         super::v1::campaigns::stop_campaign,
         super::v1::campaigns::campaign_results,
+        super::v1::ws::campaign_socket,
         super::v1::jobs::list_jobs,
         super::v1::jobs::get_job,
         super::v1::jobs::job_logs,

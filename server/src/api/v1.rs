@@ -5,3 +5,4 @@ pub mod campaigns;
 pub mod connect;
 pub mod jobs;
 pub mod templates;
+pub mod ws;

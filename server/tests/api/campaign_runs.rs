@@ -587,3 +587,107 @@ async fn jobs_show_progress_and_logs_and_can_be_cancelled_then_retried_to_the_en
         0
     );
 }
+
+#[tokio::test]
+async fn progress_streams_over_a_websocket_on_a_real_port() {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::{self, Message};
+
+    let app = TestApp::spawn_with_env(ENV).await;
+    let key = app.connect("ws@example.com").await.api_key;
+    let other = app.connect("ws-other@example.com").await.api_key;
+    let id = small_campaign(&app, &key, "watched").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = app.router.clone();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    let url = |token: &str| format!("ws://{addr}/v1/ws/campaigns/{id}?token={token}");
+    let refused = |result: Result<_, tungstenite::Error>| match result {
+        Err(tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Err(other) => panic!("unexpected error {other}"),
+        Ok(_) => panic!("the handshake should have been refused"),
+    };
+    assert_eq!(
+        refused(
+            tokio_tungstenite::connect_async(format!("ws://{addr}/v1/ws/campaigns/{id}")).await
+        ),
+        401
+    );
+    assert_eq!(
+        refused(tokio_tungstenite::connect_async(url("mc_test_nope")).await),
+        401
+    );
+    assert_eq!(
+        refused(tokio_tungstenite::connect_async(url(&other)).await),
+        404
+    );
+
+    let (mut socket, _) = tokio_tungstenite::connect_async(url(&key)).await.unwrap();
+    let job = start(&app, &key, &id, None).await;
+    let job_id = job["id"].as_str().unwrap().to_owned();
+    let services = app.services.clone();
+    let runner = tokio::spawn(async move { services.run_campaign_job(&job_id, None).await });
+
+    let mut messages: Vec<Value> = Vec::new();
+    let read = async {
+        while let Some(frame) = socket.next().await {
+            match frame.unwrap() {
+                Message::Text(text) => messages.push(serde_json::from_str(&text).unwrap()),
+                Message::Close(_) => break,
+                _ => {}
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(120), read)
+        .await
+        .expect("the socket closes after campaign_complete");
+    runner.await.unwrap().unwrap();
+
+    let kinds: Vec<&str> = messages
+        .iter()
+        .map(|m| m["type"].as_str().unwrap())
+        .collect();
+    let mut expected = Vec::new();
+    for batch in [8, 4, 4] {
+        expected.push("iteration_start");
+        expected.extend(std::iter::repeat_n("evaluation_complete", batch));
+        expected.push("iteration_complete");
+    }
+    expected.push("campaign_complete");
+    assert_eq!(kinds, expected);
+    assert!(messages
+        .iter()
+        .all(|m| m["timestamp"].as_str().unwrap().ends_with('Z')));
+    let first = &messages[0]["data"];
+    assert_eq!(first["iteration"], 1);
+    assert_eq!(first["total_iterations"], 3);
+    assert_eq!(first["batch_size"], 8);
+    assert_eq!(messages[1]["data"]["evaluation_index"], 1);
+    assert!(messages[1]["data"]["objectives"]["specific_capacity"].is_number());
+    let done = &messages[9]["data"];
+    assert_eq!(done["iteration"], 1);
+    assert_eq!(done["evaluations_completed"], 8);
+    assert!(done["hypervolume"].as_f64().unwrap() > 0.0);
+    let last = &messages.last().unwrap()["data"];
+    assert_eq!(last["status"], "completed");
+    assert_eq!(last["total_evaluations"], BUDGET);
+    assert_eq!(last["total_iterations"], 3);
+
+    // Ten sockets per key: the eleventh is refused until one closes.
+    let mut open = Vec::new();
+    for _ in 0..10 {
+        open.push(tokio_tungstenite::connect_async(url(&key)).await.unwrap().0);
+    }
+    assert_eq!(
+        refused(tokio_tungstenite::connect_async(url(&key)).await),
+        429
+    );
+    drop(open);
+}
