@@ -19,6 +19,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let leptos = get_configuration(None).context("reading the Leptos configuration")?;
     let addr = leptos.leptos_options.site_addr;
     let services = Services::new(db.clone(), settings.service_config());
+    start_progress_relay(&services).await?;
     if settings.environment == Environment::Development {
         print_demo_account(&services, addr).await?;
     }
@@ -60,9 +61,11 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
 pub async fn worker(settings: Settings) -> anyhow::Result<()> {
     let db = connect(&settings).await?;
     let leptos = get_configuration(None).context("reading the Leptos configuration")?;
+    let services = Services::new(db.clone(), settings.service_config());
+    start_progress_relay(&services).await?;
     let state = AppState {
         leptos_options: leptos.leptos_options,
-        services: Services::new(db.clone(), settings.service_config()),
+        services,
         settings: Arc::new(settings),
     };
     let runner = workers::runner(&state, &state.settings);
@@ -86,6 +89,20 @@ async fn print_demo_account(services: &Services, addr: SocketAddr) -> anyhow::Re
              API key (admin scope): {}\n  These are shown once; keep them.\n",
             demo.email, demo.password, demo.api_key
         );
+    }
+    Ok(())
+}
+
+/// On PostgreSQL, campaign progress goes through `LISTEN/NOTIFY`, so sockets on any instance
+/// see jobs run by any other.
+async fn start_progress_relay(services: &Services) -> anyhow::Result<()> {
+    if services
+        .progress()
+        .start_relay(services.db())
+        .await
+        .context("listening for campaign progress")?
+    {
+        tracing::info!("campaign progress relayed through PostgreSQL LISTEN/NOTIFY");
     }
     Ok(())
 }

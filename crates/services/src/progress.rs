@@ -1,15 +1,22 @@
 //! Live campaign progress: an in-process fan-out of [`CampaignEvent`]s per campaign, which
 //! the campaign job publishes to and websockets subscribe to, and the per-key socket limit.
 //!
-//! Within one process every watcher sees every event. (Several server instances on
-//! PostgreSQL would relay events through `LISTEN/NOTIFY`; not built yet.)
+//! On SQLite (one process) events go straight to the local watchers. On PostgreSQL, once
+//! [`ProgressHub::start_relay`] runs, every event goes out through `NOTIFY` and comes back
+//! through a `LISTEN` connection in every instance, so a socket served by one server sees a job
+//! run by another.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use domain::campaigns::CampaignEvent;
 use domain::time::rfc3339_from_millis;
-use tokio::sync::broadcast;
+use store::{Db, StoreError};
+use tokio::sync::{broadcast, mpsc};
+
+/// The PostgreSQL notification channel of campaign events.
+pub const NOTIFY_CHANNEL: &str = "mc_campaign_events";
 
 /// Events a slow watcher may fall behind by before it skips ahead.
 const BUFFER: usize = 256;
@@ -22,6 +29,7 @@ pub const SOCKETS_PER_KEY: usize = 10;
 pub struct ProgressHub {
     channels: Arc<Mutex<HashMap<String, broadcast::Sender<CampaignEvent>>>>,
     sockets: Arc<Mutex<HashMap<String, usize>>>,
+    relay: Arc<OnceLock<mpsc::UnboundedSender<(String, CampaignEvent)>>>,
 }
 
 impl ProgressHub {
@@ -34,20 +42,77 @@ impl ProgressHub {
             .subscribe()
     }
 
-    /// Sends `data` as an event of type `kind` to the campaign's watchers (if any).
+    /// Sends `data` as an event of type `kind` to the campaign's watchers (if any), through
+    /// the database relay when one runs.
     pub fn publish(&self, campaign_id: &str, kind: &str, data: serde_json::Value) {
+        let event = CampaignEvent {
+            kind: kind.to_owned(),
+            timestamp: rfc3339_from_millis(store::now_ms()),
+            data,
+        };
+        match self.relay.get() {
+            Some(relay) => {
+                let _ = relay.send((campaign_id.to_owned(), event));
+            }
+            None => self.deliver(campaign_id, event),
+        }
+    }
+
+    /// Hands `event` to this process's watchers of the campaign.
+    fn deliver(&self, campaign_id: &str, event: CampaignEvent) {
         let mut channels = self.channels.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(sender) = channels.get(campaign_id) {
-            let event = CampaignEvent {
-                kind: kind.to_owned(),
-                timestamp: rfc3339_from_millis(store::now_ms()),
-                data,
-            };
             if sender.send(event).is_err() {
                 // Nobody is listening any more.
                 channels.remove(campaign_id);
             }
         }
+    }
+
+    /// On PostgreSQL, routes events through `NOTIFY`/`LISTEN` from now on (two background
+    /// tasks: one sends in publishing order, one delivers what any instance sent). Returns
+    /// `false` on SQLite, where events stay in process.
+    pub async fn start_relay(&self, db: &Db) -> Result<bool, StoreError> {
+        let Some(mut listener) = db.listen(NOTIFY_CHANNEL).await? else {
+            return Ok(false);
+        };
+        let (tx, mut rx) = mpsc::unbounded_channel::<(String, CampaignEvent)>();
+        if self.relay.set(tx).is_err() {
+            return Ok(true);
+        }
+        let sender_db = db.clone();
+        tokio::spawn(async move {
+            while let Some((campaign_id, event)) = rx.recv().await {
+                let payload =
+                    serde_json::json!({"campaign_id": campaign_id, "event": event}).to_string();
+                if let Err(e) = sender_db.notify(NOTIFY_CHANNEL, &payload).await {
+                    tracing::warn!(error = %e, "a campaign event could not be sent");
+                }
+            }
+        });
+        let hub = self.clone();
+        tokio::spawn(async move {
+            loop {
+                match listener.recv().await {
+                    Ok(notification) => {
+                        #[derive(serde::Deserialize)]
+                        struct Relayed {
+                            campaign_id: String,
+                            event: CampaignEvent,
+                        }
+                        if let Ok(r) = serde_json::from_str::<Relayed>(notification.payload()) {
+                            hub.deliver(&r.campaign_id, r.event);
+                        }
+                    }
+                    Err(e) => {
+                        // The listener reconnects on the next receive.
+                        tracing::warn!(error = %e, "campaign event listener lost its connection");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        Ok(true)
     }
 
     /// Takes one of `owner`'s socket slots, or `None` when all are in use. The slot is given

@@ -66,6 +66,8 @@ impl Default for DbOptions {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// The PostgreSQL URL, for `LISTEN` connections (never logged: it may hold a password).
+    listen_url: Option<std::sync::Arc<str>>,
 }
 
 impl Db {
@@ -106,7 +108,37 @@ impl Db {
             })
             .connect_with(connect_options)
             .await?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            listen_url: (backend == Backend::Postgres).then(|| url.as_str().into()),
+        })
+    }
+
+    /// Sends `payload` on the PostgreSQL notification `channel` (`NOTIFY`); nothing on SQLite.
+    pub async fn notify(&self, channel: &str, payload: &str) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(channel)
+                .bind(payload)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// A dedicated connection listening on the PostgreSQL notification `channel`; `None` on
+    /// SQLite (one process: nothing to relay).
+    pub async fn listen(
+        &self,
+        channel: &str,
+    ) -> Result<Option<sqlx::postgres::PgListener>, StoreError> {
+        let Some(url) = &self.listen_url else {
+            return Ok(None);
+        };
+        let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+        listener.listen(channel).await?;
+        Ok(Some(listener))
     }
 
     /// Applies the pending migrations of this backend.

@@ -691,3 +691,47 @@ async fn progress_streams_over_a_websocket_on_a_real_port() {
     );
     drop(open);
 }
+
+#[tokio::test]
+async fn on_postgresql_a_watcher_on_one_instance_sees_a_job_run_by_another() {
+    // Two server instances over one PostgreSQL database, whichever backend this run selected.
+    let url = store::testing::fresh_postgres_url().await;
+    let a = TestApp::spawn_with(url.clone(), axum::Router::new()).await;
+    let b = TestApp::spawn_with(url, axum::Router::new()).await;
+    assert!(a.services.progress().start_relay(&a.db).await.unwrap());
+    assert!(b.services.progress().start_relay(&b.db).await.unwrap());
+    let key = a.connect("relay@example.com").await.api_key;
+    let id = small_campaign(&a, &key, "relayed").await;
+    let mut watcher = a.services.progress().subscribe(&id);
+
+    let job = start(&b, &key, &id, None).await;
+    b.services
+        .run_campaign_job(job["id"].as_str().unwrap(), None)
+        .await
+        .unwrap();
+
+    let mut kinds = Vec::new();
+    let read = async {
+        loop {
+            let event = watcher.recv().await.unwrap();
+            kinds.push(event.kind.clone());
+            if event.kind == "campaign_complete" {
+                assert_eq!(event.data["status"], "completed");
+                assert_eq!(event.data["total_evaluations"], BUDGET);
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), read)
+        .await
+        .expect("instance A hears instance B's job end");
+    assert_eq!(kinds.first().map(String::as_str), Some("iteration_start"));
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "iteration_complete").count(),
+        3
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "evaluation_complete").count() as u64,
+        BUDGET
+    );
+}
