@@ -44,6 +44,19 @@ fn Dashboard(
     dashboard: Resource<Result<CampaignDashboard, crate::error::AppError>>,
     start: ServerAction<StartCampaign>,
 ) -> impl IntoView {
+    // While the campaign runs, a websocket tells the page when an iteration ends, and the
+    // dashboard reloads its data (charts gain points without a page reload).
+    #[cfg(feature = "hydrate")]
+    {
+        let socket = StoredValue::new_local(None::<live::Socket>);
+        Effect::new(move |_| {
+            if let Some(Ok(d)) = dashboard.get() {
+                if d.campaign.summary.status == CampaignStatus::Running {
+                    socket.update_value(|s| live::keep_open(s, &d.campaign.summary.id, dashboard));
+                }
+            }
+        });
+    }
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading the campaign…"</p> }>
             {move || {
@@ -199,5 +212,84 @@ fn DashboardBody(d: CampaignDashboard, start: ServerAction<StartCampaign>) -> im
                 </tbody>
             </table>
         </div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod live {
+    //! The dashboard's websocket to `/v1/ws/campaigns/{id}` (signed in by the session cookie).
+
+    use domain::campaigns::CampaignDashboard;
+    use leptos::prelude::*;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    /// Opens a socket at most this many times per page (a server that keeps refusing is not
+    /// retried forever).
+    const MAX_OPENS: u32 = 5;
+
+    /// An open (or closed) socket and how many times one was opened.
+    pub struct Socket {
+        ws: web_sys::WebSocket,
+        opens: u32,
+    }
+
+    /// Opens the campaign's socket unless one is already open.
+    pub fn keep_open(
+        slot: &mut Option<Socket>,
+        campaign_id: &str,
+        dashboard: Resource<Result<CampaignDashboard, crate::error::AppError>>,
+    ) {
+        let opens = match slot {
+            Some(s) if s.ws.ready_state() <= web_sys::WebSocket::OPEN => return,
+            Some(s) if s.opens >= MAX_OPENS => return,
+            Some(s) => s.opens,
+            None => 0,
+        };
+        let Some(ws) = open(campaign_id, dashboard) else {
+            return;
+        };
+        *slot = Some(Socket {
+            ws,
+            opens: opens + 1,
+        });
+    }
+
+    fn open(
+        campaign_id: &str,
+        dashboard: Resource<Result<CampaignDashboard, crate::error::AppError>>,
+    ) -> Option<web_sys::WebSocket> {
+        let location = web_sys::window()?.location();
+        let scheme = if location.protocol().ok()? == "https:" {
+            "wss"
+        } else {
+            "ws"
+        };
+        let url = format!(
+            "{scheme}://{}/v1/ws/campaigns/{campaign_id}",
+            location.host().ok()?
+        );
+        let ws = web_sys::WebSocket::new(&url).ok()?;
+        // On open (the job may have moved on meanwhile), after each iteration, and when the
+        // server closes the socket at the end, the dashboard fetches its data again.
+        let refresh = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+            dashboard.refetch();
+        });
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+            move |event: web_sys::MessageEvent| {
+                let text = event.data().as_string().unwrap_or_default();
+                if text.contains("\"iteration_complete\"") || text.contains("\"campaign_complete\"")
+                {
+                    dashboard.refetch();
+                }
+            },
+        );
+        ws.set_onopen(Some(refresh.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(refresh.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // The handlers live as long as the page.
+        refresh.forget();
+        on_message.forget();
+        Some(ws)
     }
 }
