@@ -176,19 +176,7 @@ impl CampaignRuns {
         if moved.rows_affected() == 0 {
             return Ok(None);
         }
-        let id = crate::ids::new_id("job");
-        let sql = format!(
-            "INSERT INTO campaign_jobs (id, account_id, campaign_id, timeout_at, created_at, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING {JOB_COLUMNS}"
-        );
-        let row: JobRow = sqlx::query_as(&sql)
-            .bind(&id)
-            .bind(owner.as_str())
-            .bind(campaign_id)
-            .bind(timeout_at)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
+        let row = insert_job(&mut tx, owner, campaign_id, timeout_at, now).await?;
         tx.commit().await?;
         Ok(Some(row.into()))
     }
@@ -271,15 +259,29 @@ impl CampaignRuns {
         campaign_id: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
+        self.cancel_where("campaign_id", campaign_id, owner, now)
+            .await
+    }
+
+    /// Sets `cancel_requested` on `owner`'s queued or running jobs whose `column` (`id` or
+    /// `campaign_id`) is `value`; whether any was.
+    async fn cancel_where(
+        &self,
+        column: &'static str,
+        value: &str,
+        owner: &AccountId,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let sql = format!(
             "UPDATE campaign_jobs SET cancel_requested = 1, updated_at = $1 \
-             WHERE campaign_id = $2 AND account_id = $3 AND status IN ('queued', 'running')",
-        )
-        .bind(now)
-        .bind(campaign_id)
-        .bind(owner.as_str())
-        .execute(self.db.pool())
-        .await?;
+             WHERE {column} = $2 AND account_id = $3 AND status IN ('queued', 'running')"
+        );
+        let done = sqlx::query(&sql)
+            .bind(now)
+            .bind(value)
+            .bind(owner.as_str())
+            .execute(self.db.pool())
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -537,6 +539,28 @@ impl CampaignRuns {
     }
 }
 
+/// Queues a job for `campaign_id` inside a transaction that also moved the campaign.
+async fn insert_job(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    owner: &AccountId,
+    campaign_id: &str,
+    timeout_at: i64,
+    now: i64,
+) -> Result<JobRow, StoreError> {
+    let sql = format!(
+        "INSERT INTO campaign_jobs (id, account_id, campaign_id, timeout_at, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING {JOB_COLUMNS}"
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(crate::ids::new_id("job"))
+        .bind(owner.as_str())
+        .bind(campaign_id)
+        .bind(timeout_at)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?)
+}
+
 /// Sort fields a job list accepts.
 pub const JOB_SORT_FIELDS: &[&str] = &["created_at", "status"];
 
@@ -594,16 +618,7 @@ impl CampaignRuns {
         job_id: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE campaign_jobs SET cancel_requested = 1, updated_at = $1 \
-             WHERE id = $2 AND account_id = $3 AND status IN ('queued', 'running')",
-        )
-        .bind(now)
-        .bind(job_id)
-        .bind(owner.as_str())
-        .execute(self.db.pool())
-        .await?;
-        Ok(done.rows_affected() > 0)
+        self.cancel_where("id", job_id, owner, now).await
     }
 
     /// Queues a new job for the campaign of one of `owner`'s `failed` or `cancelled` jobs (the
@@ -637,19 +652,7 @@ impl CampaignRuns {
         if moved.rows_affected() == 0 {
             return Ok(None);
         }
-        let id = crate::ids::new_id("job");
-        let sql = format!(
-            "INSERT INTO campaign_jobs (id, account_id, campaign_id, timeout_at, created_at, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING {JOB_COLUMNS}"
-        );
-        let row: JobRow = sqlx::query_as(&sql)
-            .bind(&id)
-            .bind(owner.as_str())
-            .bind(&job.campaign_id)
-            .bind(timeout_at)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
+        let row = insert_job(&mut tx, owner, &job.campaign_id, timeout_at, now).await?;
         tx.commit().await?;
         Ok(Some(row.into()))
     }
