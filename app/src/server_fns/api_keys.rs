@@ -17,7 +17,7 @@ pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
         default_sort: "-created_at",
         filters: &[],
     };
-    let params = domain::listing::ListParams::parse([("per_page", "100")], &spec)
+    let params = domain::listing::ListParams::largest_first_page(&spec)
         .map_err(|d| from_service(services::ServiceError::Invalid(d)))?;
     let (keys, _) = services()?
         .list_api_keys(&caller, &params)

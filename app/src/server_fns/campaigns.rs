@@ -19,7 +19,7 @@ pub async fn list_campaigns() -> Result<Option<Vec<CampaignSummary>>, AppError> 
         default_sort: "-created_at",
         filters: &[],
     };
-    let params = domain::listing::ListParams::parse([("per_page", "100")], &spec)
+    let params = domain::listing::ListParams::largest_first_page(&spec)
         .map_err(|d| from_service(services::ServiceError::Invalid(d)))?;
     let (campaigns, _) = services()?
         .list_campaigns(&caller, &params)

@@ -69,6 +69,13 @@ pub struct ListParams {
 }
 
 impl ListParams {
+    /// The first page at the largest size, in the spec's default order (for callers that show
+    /// a whole short list, like the web pages).
+    pub fn largest_first_page(spec: &ListSpec) -> Result<Self, Vec<ErrorDetail>> {
+        let per_page = MAX_PER_PAGE.to_string();
+        Self::parse([("per_page", per_page.as_str())], spec)
+    }
+
     /// Parses raw query pairs against `spec`, reporting every problem.
     ///
     /// Unknown parameters are rejected too, so a misspelt filter never silently widens a list.
@@ -235,6 +242,14 @@ mod tests {
         assert_eq!(p.sort().field(), "created_at");
         assert_eq!(p.sort().direction(), Direction::Descending);
         assert!(p.filters().is_empty());
+    }
+
+    #[test]
+    fn the_largest_first_page_holds_a_hundred_in_the_default_order() {
+        let p = ListParams::largest_first_page(&SPEC).unwrap();
+        assert_eq!((p.page(), p.per_page(), p.offset()), (1, MAX_PER_PAGE, 0));
+        assert_eq!(p.sort().field(), "created_at");
+        assert_eq!(p.sort().direction(), Direction::Descending);
     }
 
     #[test]

@@ -49,9 +49,7 @@ impl Services {
                 .with_value(hours),
             ));
         }
-        let (document, _) = mdl::from_value(&campaign.mdl).map_err(|_| {
-            ServiceError::Internal(anyhow::anyhow!("stored MDL of {id} is invalid"))
-        })?;
+        let document = stored_mdl(&campaign)?;
         if document.evaluator != mdl::Evaluator::Simulator {
             return Err(ServiceError::InvalidState {
                 code: "campaign_not_startable",
@@ -118,9 +116,7 @@ impl Services {
     ) -> Result<CampaignResults, ServiceError> {
         caller.require(Scope::CampaignsRead)?;
         let campaign = self.db.campaigns().get(caller.account(), id).await?;
-        let (document, _) = mdl::from_value(&campaign.mdl).map_err(|_| {
-            ServiceError::Internal(anyhow::anyhow!("stored MDL of {id} is invalid"))
-        })?;
+        let document = stored_mdl(&campaign)?;
         let runs = self.db.campaign_runs();
         let evaluations = runs.evaluations(id).await?;
         let names: Vec<String> = document.objectives.iter().map(|o| o.name.clone()).collect();
@@ -200,19 +196,19 @@ impl Services {
         }
         let owner = AccountId::new(job.account_id.clone());
         let campaign = self.db.campaigns().get(&owner, &job.campaign_id).await?;
-        let Ok((document, _)) = mdl::from_value(&campaign.mdl) else {
-            runs.finish(
-                &job,
-                "failed",
-                "failed",
-                Some("the stored MDL is invalid"),
-                now_ms(),
-            )
-            .await?;
-            return Err(ServiceError::Internal(anyhow::anyhow!(
-                "campaign {} has an invalid MDL",
-                campaign.id
-            )));
+        let document = match stored_mdl(&campaign) {
+            Ok(document) => document,
+            Err(err) => {
+                runs.finish(
+                    &job,
+                    "failed",
+                    "failed",
+                    Some("the stored MDL is invalid"),
+                    now_ms(),
+                )
+                .await?;
+                return Err(err);
+            }
         };
         let lines: Arc<Mutex<Vec<LogLine>>> = Arc::default();
         let sink = Arc::clone(&lines);
@@ -577,6 +573,19 @@ impl Services {
             .await?;
         Ok(job_view(&job))
     }
+}
+
+/// The campaign's MDL document, validated when the campaign was created; failing here means
+/// the stored data is corrupt.
+fn stored_mdl(campaign: &store::campaigns::Campaign) -> Result<mdl::Mdl, ServiceError> {
+    mdl::from_value(&campaign.mdl)
+        .map(|(document, _)| document)
+        .map_err(|_| {
+            ServiceError::Internal(anyhow::anyhow!(
+                "the stored MDL of campaign {} is invalid",
+                campaign.id
+            ))
+        })
 }
 
 /// What one finished iteration writes: its evaluations, its summary and the best value of

@@ -169,14 +169,10 @@ impl ApiKeys {
         offset: u64,
         limit: u32,
     ) -> Result<(Vec<ApiKey>, u64), StoreError> {
-        let field = SORT_FIELDS
-            .iter()
-            .find(|f| **f == sort)
-            .ok_or_else(|| StoreError::Corrupt(format!("unsupported sort field {sort}")))?;
-        let direction = if descending { "DESC" } else { "ASC" };
+        let order = crate::error::order_by(SORT_FIELDS, sort, descending)?;
         let sql = format!(
             "SELECT {COLUMNS} FROM api_keys WHERE account_id = $1 \
-             ORDER BY {field} {direction}, id {direction} LIMIT $2 OFFSET $3"
+             {order} LIMIT $2 OFFSET $3"
         );
         let rows: Vec<ApiKeyRow> = sqlx::query_as(&sql)
             .bind(owner.as_str())

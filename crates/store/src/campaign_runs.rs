@@ -577,16 +577,12 @@ impl CampaignRuns {
         offset: u64,
         limit: u32,
     ) -> Result<(Vec<CampaignJob>, u64), StoreError> {
-        let field = JOB_SORT_FIELDS
-            .iter()
-            .find(|f| **f == sort)
-            .ok_or_else(|| StoreError::Corrupt(format!("unsupported sort field {sort}")))?;
-        let direction = if descending { "DESC" } else { "ASC" };
+        let order = crate::error::order_by(JOB_SORT_FIELDS, sort, descending)?;
         let condition = "account_id = $1 AND ($2 IS NULL OR campaign_id = $2) \
                          AND ($3 IS NULL OR status = $3)";
         let sql = format!(
             "SELECT {JOB_COLUMNS} FROM campaign_jobs WHERE {condition} \
-             ORDER BY {field} {direction}, id {direction} LIMIT $4 OFFSET $5"
+             {order} LIMIT $4 OFFSET $5"
         );
         let rows: Vec<JobRow> = sqlx::query_as(&sql)
             .bind(owner.as_str())

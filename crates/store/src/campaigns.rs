@@ -216,17 +216,13 @@ impl Campaigns {
         offset: u64,
         limit: u32,
     ) -> Result<(Vec<Campaign>, u64), StoreError> {
-        let field = SORT_FIELDS
-            .iter()
-            .find(|f| **f == sort)
-            .ok_or_else(|| StoreError::Corrupt(format!("unsupported sort field {sort}")))?;
-        let direction = if descending { "DESC" } else { "ASC" };
+        let order = crate::error::order_by(SORT_FIELDS, sort, descending)?;
         // A NULL filter matches everything, so one statement serves every combination.
         let condition = "account_id = $1 AND ($2 IS NULL OR status = $2) \
                          AND ($3 IS NULL OR domain = $3)";
         let sql = format!(
             "SELECT {COLUMNS} FROM campaigns WHERE {condition} \
-             ORDER BY {field} {direction}, id {direction} LIMIT $4 OFFSET $5"
+             {order} LIMIT $4 OFFSET $5"
         );
         let rows: Vec<CampaignRow> = sqlx::query_as(&sql)
             .bind(owner.as_str())

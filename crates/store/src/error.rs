@@ -62,3 +62,18 @@ pub(crate) fn one_row(done: &sqlx::any::AnyQueryResult) -> Result<(), StoreError
         Ok(())
     }
 }
+
+/// `ORDER BY` text for a list sorted by `sort`, which must be one of `fields` (the API checked
+/// it already; anything else is a bug, never spliced into SQL). Ties are broken by id.
+pub(crate) fn order_by(
+    fields: &[&'static str],
+    sort: &str,
+    descending: bool,
+) -> Result<String, StoreError> {
+    let field = fields
+        .iter()
+        .find(|f| **f == sort)
+        .ok_or_else(|| StoreError::Corrupt(format!("unsupported sort field {sort}")))?;
+    let direction = if descending { "DESC" } else { "ASC" };
+    Ok(format!("ORDER BY {field} {direction}, id {direction}"))
+}

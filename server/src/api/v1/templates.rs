@@ -44,14 +44,11 @@ pub async fn list_templates(
         services.list_templates(&caller, query.domain.as_deref(), query.search.as_deref())?;
     let total = templates.len() as u64;
     // Twelve built-in templates fit one page; the envelope still reports paging.
-    let params = ListParams::parse(
-        [("per_page", "100")],
-        &ListSpec {
-            sort_fields: &["slug"],
-            default_sort: "slug",
-            filters: &[],
-        },
-    )
+    let params = ListParams::largest_first_page(&ListSpec {
+        sort_fields: &["slug"],
+        default_sort: "slug",
+        filters: &[],
+    })
     .map_err(|details| ApiError::InvalidRequest {
         message: "The request is invalid; see details.".into(),
         details,
