@@ -80,15 +80,12 @@ pub(crate) mod ssr {
                 (StatusCode::BAD_REQUEST, "invalid_request", message)
             }
             ServiceError::ValidationFailed {
+                code,
                 message,
                 details: problems,
             } => {
                 details = problems;
-                (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation_failed",
-                    message,
-                )
+                (StatusCode::UNPROCESSABLE_ENTITY, code, message)
             }
             ServiceError::Unauthenticated(_) => (
                 StatusCode::UNAUTHORIZED,

@@ -47,13 +47,38 @@ pub fn v1_router(state: &AppState, extra: Router<AppState>) -> Router<AppState> 
             "/campaigns/{id}/results",
             get(v1::campaigns::campaign_results),
         )
+        .route(
+            "/campaigns/{id}/candidates",
+            get(v1::campaigns::campaign_candidates),
+        )
+        .route(
+            "/campaigns/{id}/evaluations",
+            post(v1::campaigns::post_evaluations),
+        )
+        .route(
+            "/datasets",
+            post(v1::datasets::upload_dataset)
+                .layer(DefaultBodyLimit::max(v1::datasets::UPLOAD_LIMIT))
+                .get(v1::datasets::list_datasets),
+        )
+        .route(
+            "/datasets/{id}",
+            get(v1::datasets::get_dataset).delete(v1::datasets::delete_dataset),
+        )
+        .route(
+            "/datasets/{id}/download",
+            get(v1::datasets::download_dataset),
+        )
         .route("/ws/campaigns/{id}", get(v1::ws::campaign_socket))
         .route("/jobs", get(v1::jobs::list_jobs))
         .route("/jobs/{id}", get(v1::jobs::get_job))
         .route("/jobs/{id}/logs", get(v1::jobs::job_logs))
         .route("/jobs/{id}/cancel", post(v1::jobs::cancel_job))
         .route("/jobs/{id}/retry", post(v1::jobs::retry_job))
-        .route("/templates", get(v1::templates::list_templates))
+        .route(
+            "/templates",
+            get(v1::templates::list_templates).post(v1::templates::create_template),
+        )
         .route("/templates/{id}", get(v1::templates::get_template))
         .route(
             "/templates/{id}/download",

@@ -149,6 +149,81 @@ pub struct TemplateSummary {
     pub default_budget: u32,
     /// Keywords from the MDL's `metadata.tags`.
     pub tags: Vec<String>,
+    /// A template the account saved (`tmpl_…`), visible to it alone; false for built-ins.
+    #[serde(default)]
+    pub custom: bool,
+}
+
+/// `POST /v1/templates`: save an MDL document as a template private to the account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateTemplateRequest {
+    /// Unique in the account, `[a-z0-9-/_]`, 1–128 characters (default: from the MDL's name).
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// Display name (default: the MDL's `name`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What it optimises (default: the MDL's `description`).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Keywords (at most 20).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The MDL document as JSON.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub mdl: serde_json::Value,
+}
+
+/// A candidate a lab-in-the-loop campaign asks the lab to measure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CandidateView {
+    /// `c<iteration>-<k>`; post results with it.
+    pub candidate_id: String,
+    /// The iteration that proposed it.
+    pub iteration: u32,
+    /// Parameter values by name.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub parameters: serde_json::Value,
+    /// `pending` (waiting for a result) or `evaluated`.
+    pub status: String,
+    /// The posted objective values by name (evaluated and not failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub objectives: Option<serde_json::Value>,
+    /// The lab reported the measurement as failed.
+    pub failed: bool,
+}
+
+/// One result in `POST /v1/campaigns/{id}/evaluations`: objective values by name, or
+/// `failed: true`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationInput {
+    /// A pending candidate of the campaign.
+    pub candidate_id: String,
+    /// Every objective's measured value, by name.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub objectives: Option<serde_json::Value>,
+    /// The measurement failed (no objectives then).
+    #[serde(default)]
+    pub failed: bool,
+}
+
+/// What `POST /v1/campaigns/{id}/evaluations` did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EvaluationsAccepted {
+    /// Results recorded by this request.
+    pub accepted: u32,
+    /// Candidates still waiting for a result.
+    pub pending: u32,
+    /// True when this request completed the batch and the campaign continues.
+    pub batch_complete: bool,
 }
 
 /// One template with its MDL document.

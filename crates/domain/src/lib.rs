@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod campaigns;
+pub mod datasets;
 pub mod envelope;
 pub mod error;
 pub mod listing;

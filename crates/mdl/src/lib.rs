@@ -37,6 +37,21 @@ pub fn yaml_to_value(text: &str) -> Result<serde_json::Value, Report> {
         .map_err(|e| Report::single(Issue::error("", format!("not valid YAML: {e}"))))
 }
 
+/// A document (e.g. a stored MDL) written as YAML.
+pub fn value_to_yaml(value: &serde_json::Value) -> Result<String, Report> {
+    serde_norway::to_string(value)
+        .map_err(|e| Report::single(Issue::error("", format!("cannot write YAML: {e}"))))
+}
+
+/// The closest of `candidates` to `word` when it is close enough to be a likely typo (for
+/// "did you mean" hints).
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    validate::suggest(word, candidates)
+}
+
 /// Parses and validates a JSON document.
 pub fn parse_json(text: &str) -> Result<(Mdl, Vec<Issue>), Report> {
     let value: serde_json::Value = serde_json::from_str(text)

@@ -47,6 +47,9 @@ pub struct Candidate {
     pub parameters: Point,
     /// The iteration that proposed it.
     pub iteration: u32,
+    /// For a pool-based campaign, the index of the pool row it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool_row: Option<usize>,
 }
 
 /// The result of evaluating a candidate.
@@ -100,7 +103,7 @@ impl fmt::Display for Status {
 pub struct IterationSummary {
     /// 1-based.
     pub iteration: u32,
-    /// Evaluations recorded so far (failed ones included).
+    /// Evaluations spent so far (failed ones included, prior data not).
     pub evaluations_completed: usize,
     /// Hypervolume of the feasible Pareto front (0 before a reference exists).
     pub hypervolume: f64,
@@ -157,6 +160,17 @@ pub enum CampaignError {
     /// There is nothing to tell: no batch is pending.
     #[error("no candidates are pending; ask first")]
     NothingPending,
+    /// Prior data or a pool can only be given before the first `ask`.
+    #[error("prior data and pools must be given before the first batch")]
+    AlreadyStarted,
+}
+
+/// The finite set of points a pool-based campaign chooses from (e.g. a dataset's rows).
+struct Pool {
+    points: Vec<Point>,
+    /// Unit-cube vectors; `None` for rows outside the design space (never proposed).
+    encoded: Vec<Option<Vec<f64>>>,
+    used: Vec<bool>,
 }
 
 type Observer = Box<dyn FnMut(&LogLine) + Send>;
@@ -179,6 +193,13 @@ pub struct Campaign {
     status: Status,
     last_loss: Option<f64>,
     observer: Observer,
+    /// Evaluations this campaign may spend (the MDL's budget, capped by a pool's size).
+    budget: u32,
+    /// Evaluations given as prior data (iteration 0); they do not spend the budget.
+    prior: usize,
+    /// Enough prior data to skip the space-filling initial design.
+    skip_initial: bool,
+    pool: Option<Pool>,
 }
 
 const ENSEMBLE: usize = 4;
@@ -187,11 +208,8 @@ impl Campaign {
     /// A new campaign over `mdl`'s design space.
     pub fn new(mdl: Mdl) -> Self {
         let opt = &mdl.optimizer;
-        let initial = opt.active_learning.initial_samples.min(opt.budget);
-        let rest = opt.budget.saturating_sub(initial);
-        let total_iterations = 1 + rest.div_ceil(opt.batch_size.max(1));
         let seed = opt.seed.unwrap_or(0);
-        Self {
+        let mut campaign = Self {
             encoder: Encoder::new(&mdl),
             signs: mdl
                 .objectives
@@ -210,15 +228,107 @@ impl Campaign {
             evaluations: Vec::new(),
             pending: Vec::new(),
             iteration: 0,
-            total_iterations,
+            total_iterations: 0,
             reference: None,
             history: Vec::new(),
             stagnant: 0,
             status: Status::Running,
             last_loss: None,
             observer: Box::new(|_| {}),
+            budget: opt.budget,
+            prior: 0,
+            skip_initial: false,
+            pool: None,
             mdl,
+        };
+        campaign.plan();
+        campaign
+    }
+
+    /// Works out the number of iterations from the budget and the initial design.
+    fn plan(&mut self) {
+        let opt = &self.mdl.optimizer;
+        let initial = self.initial_size();
+        let rest = self.budget.saturating_sub(initial);
+        self.total_iterations = u32::from(initial > 0) + rest.div_ceil(opt.batch_size.max(1));
+    }
+
+    /// Size of the space-filling first batch (0 when prior data replaces it).
+    fn initial_size(&self) -> u32 {
+        if self.skip_initial {
+            0
+        } else {
+            self.mdl
+                .optimizer
+                .active_learning
+                .initial_samples
+                .min(self.budget)
         }
+    }
+
+    /// Adds results measured before the campaign (a dataset's rows: a warm start). They train
+    /// the surrogate and may join the Pareto front, but do not spend the budget; with at least
+    /// `initial_samples` usable rows the space-filling initial design is skipped. Returns how
+    /// many were kept (rows outside the design space are dropped).
+    pub fn warm_start(&mut self, rows: Vec<(Point, Outcome)>) -> Result<usize, CampaignError> {
+        if self.iteration > 0 || !self.evaluations.is_empty() {
+            return Err(CampaignError::AlreadyStarted);
+        }
+        for (parameters, outcome) in rows {
+            if self.encoder.encode(&parameters).is_none() {
+                continue;
+            }
+            let objectives = match outcome {
+                Outcome::Failed => None,
+                Outcome::Objectives(values) => self
+                    .mdl
+                    .objectives
+                    .iter()
+                    .map(|o| values.get(&o.name).copied().filter(|v| v.is_finite()))
+                    .collect(),
+            };
+            self.evaluations.push(Evaluation {
+                id: format!("prior-{}", self.evaluations.len() + 1),
+                feasible: self.feasible(&parameters),
+                parameters,
+                objectives,
+                iteration: 0,
+            });
+        }
+        self.prior = self.evaluations.len();
+        let usable = self.usable().count() as u32;
+        self.skip_initial = usable >= self.mdl.optimizer.active_learning.initial_samples.max(2);
+        if self.skip_initial {
+            // Otherwise the first iteration's results fix it, prior data included.
+            self.reference = self.initial_reference();
+        }
+        self.plan();
+        Ok(self.prior)
+    }
+
+    /// Makes the campaign pool-based: every candidate is one of `points` (each at most once),
+    /// chosen by the same acquisition as a continuous campaign. The budget is capped by the
+    /// pool's size. Points outside the design space are never proposed.
+    pub fn with_pool(mut self, points: Vec<Point>) -> Result<Self, CampaignError> {
+        if self.iteration > 0 {
+            return Err(CampaignError::AlreadyStarted);
+        }
+        let encoded: Vec<Option<Vec<f64>>> =
+            points.iter().map(|p| self.encoder.encode(p)).collect();
+        let valid = encoded.iter().filter(|e| e.is_some()).count() as u32;
+        self.budget = self.mdl.optimizer.budget.min(valid);
+        self.pool = Some(Pool {
+            used: vec![false; points.len()],
+            points,
+            encoded,
+        });
+        self.plan();
+        Ok(self)
+    }
+
+    /// Evaluations spent from the budget (prior data excluded).
+    pub fn spent(&self) -> usize {
+        self.evaluations.len() - self.prior
     }
 
     /// Sends every log line to `observer` (e.g. to persist or stream it).
@@ -328,17 +438,17 @@ impl Campaign {
             return self.pending.clone();
         }
         let opt = self.mdl.optimizer.clone();
-        let spent = self.evaluations.len() as u32;
-        if spent >= opt.budget {
+        let spent = self.spent() as u32;
+        if spent >= self.budget {
             self.status = Status::Completed;
             return Vec::new();
         }
         self.iteration += 1;
-        let first = self.iteration == 1;
+        let first = self.iteration == 1 && !self.skip_initial;
         let n = if first {
-            opt.active_learning.initial_samples.min(opt.budget)
+            self.initial_size()
         } else {
-            opt.batch_size.min(opt.budget - spent)
+            opt.batch_size.min(self.budget - spent)
         } as usize;
         let phase = if first {
             "initial design"
@@ -346,28 +456,89 @@ impl Campaign {
             "acquisition"
         };
         self.log("info", format!("Proposing {n} candidates ({phase})"));
-        let cube = if first || opt.method != Method::CmaEs {
-            self.space_filling(n, opt.method == Method::Random)
+        let explore = first || opt.method != Method::CmaEs;
+        let random = opt.method == Method::Random;
+        let proposals: Vec<(Point, Option<usize>)> = if self.pool.is_some() {
+            let rows = if explore {
+                let cube = self.space_filling(n, random);
+                self.nearest_rows(&cube)
+            } else {
+                self.acquire_from_pool(n)
+            };
+            self.take_rows(rows)
         } else {
-            self.acquire(n)
+            let cube = if explore {
+                self.space_filling(n, random)
+            } else {
+                self.acquire(n)
+            };
+            cube.into_iter()
+                .map(|u| (self.encoder.decode(&u), None))
+                .collect()
         };
-        if !first && opt.method == Method::CmaEs {
+        if !explore {
+            let how = if self.pool.is_some() {
+                "pool acquisition"
+            } else {
+                "CMA-ES acquisition"
+            };
             self.log(
                 "info",
-                format!("CMA-ES acquisition: {} candidates proposed", cube.len()),
+                format!("{how}: {} candidates proposed", proposals.len()),
             );
         }
+        if proposals.is_empty() {
+            self.status = Status::Completed;
+            return Vec::new();
+        }
         let iteration = self.iteration;
-        self.pending = cube
+        self.pending = proposals
             .into_iter()
             .enumerate()
-            .map(|(k, u)| Candidate {
+            .map(|(k, (parameters, pool_row))| Candidate {
                 id: format!("c{iteration}-{}", k + 1),
-                parameters: self.encoder.decode(&u),
+                parameters,
                 iteration,
+                pool_row,
             })
             .collect();
         self.pending.clone()
+    }
+
+    /// For each unit-cube point, the nearest pool row not yet used or picked.
+    fn nearest_rows(&self, cube: &[Vec<f64>]) -> Vec<usize> {
+        let Some(pool) = &self.pool else {
+            return Vec::new();
+        };
+        let mut taken = pool.used.clone();
+        let mut rows = Vec::with_capacity(cube.len());
+        for u in cube {
+            let best = pool
+                .encoded
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !taken[*i])
+                .filter_map(|(i, e)| e.as_ref().map(|e| (i, squared_distance(e, u))))
+                .min_by(|a, b| a.1.total_cmp(&b.1));
+            if let Some((i, _)) = best {
+                taken[i] = true;
+                rows.push(i);
+            }
+        }
+        rows
+    }
+
+    /// Marks pool rows used and returns their points.
+    fn take_rows(&mut self, rows: Vec<usize>) -> Vec<(Point, Option<usize>)> {
+        let Some(pool) = &mut self.pool else {
+            return Vec::new();
+        };
+        rows.into_iter()
+            .map(|i| {
+                pool.used[i] = true;
+                (pool.points[i].clone(), Some(i))
+            })
+            .collect()
     }
 
     /// `n` feasible points (when possible) from the Sobol sequence or uniformly at random.
@@ -407,7 +578,9 @@ impl Campaign {
         chosen
     }
 
-    fn acquire(&mut self, n: usize) -> Vec<Vec<f64>> {
+    /// Trains the surrogate on every usable evaluation. `None` (after logging why) when there
+    /// is too little data or training fails.
+    fn fit(&mut self) -> Option<Fitted> {
         let train: Vec<(Vec<f64>, Vec<f64>)> = self
             .usable()
             .filter_map(|e| Some((self.encoder.encode(&e.parameters)?, self.minimised(e))))
@@ -417,31 +590,113 @@ impl Campaign {
                 "warning",
                 "not enough successful evaluations to train a surrogate; sampling instead".into(),
             );
-            return self.space_filling(n, false);
+            return None;
         };
         let (x, y): (Vec<Vec<f64>>, Vec<Vec<f64>>) = train.into_iter().unzip();
         let seed = self.rng.random::<u64>();
-        let model = match Surrogate::train(&x, &y, &self.mdl.optimizer.surrogate, ENSEMBLE, seed) {
+        match Surrogate::train(&x, &y, &self.mdl.optimizer.surrogate, ENSEMBLE, seed) {
             Ok((model, report)) => {
                 self.last_loss = Some(report.loss);
                 self.log(
                     "info",
                     format!("Training MLP surrogate (loss: {:.4})", report.loss),
                 );
-                model
+                Some(Fitted {
+                    model,
+                    reference,
+                    x,
+                    y,
+                })
             }
             Err(e) => {
                 self.log(
                     "warning",
                     format!("surrogate training failed ({e}); sampling instead"),
                 );
-                return self.space_filling(n, false);
+                None
             }
-        };
+        }
+    }
+
+    /// The acquisition value of unit-cube point `u` against `front` (whose hypervolume is
+    /// `base`): the hypervolume gain of its optimistic estimate, or minus its distance to the
+    /// front when it gains nothing; a large penalty when it breaks a constraint.
+    fn score(&self, fitted: &Fitted, front: &[Vec<f64>], base: f64, u: &[f64]) -> f64 {
         // Measured (crates/optimizer/README.md): larger β sends the search to the box's corners,
         // where the ensemble is least certain; 0.1 by default keeps a small exploration term.
         let beta = 10.0 * self.mdl.optimizer.active_learning.exploration_weight;
-        let pareto_idx = non_dominated(&y);
+        let point = self.encoder.decode(u);
+        let violation = self.violation(&point);
+        if violation > 0.0 {
+            return -1e6 * violation;
+        }
+        let Some(canonical) = self.encoder.encode(&point) else {
+            return -1e12;
+        };
+        let p = fitted.model.predict(&canonical);
+        let optimistic: Vec<f64> = p
+            .mean
+            .iter()
+            .zip(&p.std)
+            .map(|(m, s)| m - beta * s)
+            .collect();
+        let mut with = front.to_vec();
+        with.push(optimistic.clone());
+        let gain = hypervolume(&with, &fitted.reference).unwrap_or(0.0) - base;
+        if gain > 0.0 {
+            gain
+        } else {
+            -distance_to_front(&optimistic, front, &fitted.reference)
+        }
+    }
+
+    /// Pool-based acquisition: the same criterion as [`Self::acquire`], maximised over the
+    /// unused pool rows instead of the continuous box, with the same fantasy step between
+    /// picks.
+    fn acquire_from_pool(&mut self, n: usize) -> Vec<usize> {
+        let Some(fitted) = self.fit() else {
+            let cube = self.space_filling(n, false);
+            return self.nearest_rows(&cube);
+        };
+        let Some(pool) = &self.pool else {
+            return Vec::new();
+        };
+        let mut free: Vec<usize> = (0..pool.points.len())
+            .filter(|&i| !pool.used[i] && pool.encoded[i].is_some())
+            .collect();
+        let mut front: Vec<Vec<f64>> = non_dominated(&fitted.y)
+            .into_iter()
+            .map(|i| fitted.y[i].clone())
+            .collect();
+        let mut rows = Vec::with_capacity(n);
+        for _ in 0..n {
+            let base = hypervolume(&front, &fitted.reference).unwrap_or(0.0);
+            let best = free
+                .iter()
+                .enumerate()
+                .filter_map(|(k, &i)| pool.encoded[i].as_ref().map(|u| (k, i, u)))
+                .map(|(k, i, u)| (k, i, self.score(&fitted, &front, base, u)))
+                .max_by(|a, b| a.2.total_cmp(&b.2));
+            let Some((k, i, _)) = best else {
+                break;
+            };
+            free.swap_remove(k);
+            if let Some(u) = &pool.encoded[i] {
+                front.push(fitted.model.predict(u).mean);
+                let keep = non_dominated(&front);
+                front = keep.into_iter().map(|j| front[j].clone()).collect();
+            }
+            rows.push(i);
+        }
+        rows
+    }
+
+    fn acquire(&mut self, n: usize) -> Vec<Vec<f64>> {
+        let Some(fitted) = self.fit() else {
+            return self.space_filling(n, false);
+        };
+        let (x, y) = (&fitted.x, &fitted.y);
+        let pareto_idx = non_dominated(y);
         let mut front: Vec<Vec<f64>> = pareto_idx.iter().map(|&i| y[i].clone()).collect();
         let pareto_x: Vec<Vec<f64>> = pareto_idx.iter().map(|&i| x[i].clone()).collect();
         let d = self.encoder.width();
@@ -451,32 +706,8 @@ impl Campaign {
         for _ in 0..n {
             let (scan_seed, cma_seed): (u32, u64) = (self.rng.random(), self.rng.random());
             let local = self.around(&pareto_x, LOCAL_SCAN, LOCAL_STEP);
-            let base = hypervolume(&front, &reference).unwrap_or(0.0);
-            let score = |u: &[f64]| -> f64 {
-                let point = self.encoder.decode(u);
-                let violation = self.violation(&point);
-                if violation > 0.0 {
-                    return -1e6 * violation;
-                }
-                let Some(canonical) = self.encoder.encode(&point) else {
-                    return -1e12;
-                };
-                let p = model.predict(&canonical);
-                let optimistic: Vec<f64> = p
-                    .mean
-                    .iter()
-                    .zip(&p.std)
-                    .map(|(m, s)| m - beta * s)
-                    .collect();
-                let mut with = front.clone();
-                with.push(optimistic.clone());
-                let gain = hypervolume(&with, &reference).unwrap_or(0.0) - base;
-                if gain > 0.0 {
-                    gain
-                } else {
-                    -distance_to_front(&optimistic, &front, &reference)
-                }
-            };
+            let base = hypervolume(&front, &fitted.reference).unwrap_or(0.0);
+            let score = |u: &[f64]| -> f64 { self.score(&fitted, &front, base, u) };
             // Best of a scan, then CMA-ES from there. The scan mixes a Sobol sample of the
             // whole box with small moves around the current Pareto set: with a few dozen
             // points the best next point is usually near the best known ones, where a
@@ -519,7 +750,7 @@ impl Campaign {
                     u = alt;
                 }
             }
-            let fantasy = model.predict(&u).mean;
+            let fantasy = fitted.model.predict(&u).mean;
             front.push(fantasy);
             let keep = non_dominated(&front);
             front = keep.into_iter().map(|i| front[i].clone()).collect();
@@ -639,7 +870,14 @@ impl Campaign {
         }
         self.status = if self.stagnant >= al.convergence_patience {
             Status::Converged
-        } else if self.evaluations.len() as u32 >= self.mdl.optimizer.budget {
+        } else if self.spent() as u32 >= self.budget
+            || self.pool.as_ref().is_some_and(|p| {
+                !p.used
+                    .iter()
+                    .zip(&p.encoded)
+                    .any(|(u, e)| !u && e.is_some())
+            })
+        {
             Status::Completed
         } else {
             Status::Running
@@ -657,7 +895,7 @@ impl Campaign {
         }
         let summary = IterationSummary {
             iteration: self.iteration,
-            evaluations_completed: self.evaluations.len(),
+            evaluations_completed: self.spent(),
             hypervolume: hv,
             hypervolume_improvement: improvement,
             pareto_size: front.len(),
@@ -743,7 +981,19 @@ fn distance_to_front(y: &[f64], front: &[Vec<f64>], reference: &[f64]) -> f64 {
 }
 
 fn too_close(a: &[f64], b: &[f64]) -> bool {
-    a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>() < 1e-10
+    squared_distance(a, b) < 1e-10
+}
+
+fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum()
+}
+
+/// A trained surrogate with the data and reference it was trained for.
+struct Fitted {
+    model: Surrogate,
+    reference: Vec<f64>,
+    x: Vec<Vec<f64>>,
+    y: Vec<Vec<f64>>,
 }
 
 /// Evaluates `point` with the built-in simulator of `mdl`'s domain.

@@ -10,15 +10,18 @@ use std::sync::{Arc, Mutex};
 
 use domain::auth::Scope;
 use domain::campaigns::{
-    CampaignResults, CampaignStatus, ConvergencePoint, JobDetail, JobLogLine, JobProgress,
-    JobTiming, JobView, ResultRow,
+    CampaignResults, CampaignStatus, CandidateView, ConvergencePoint, EvaluationInput,
+    EvaluationsAccepted, JobDetail, JobLogLine, JobProgress, JobTiming, JobView, ResultRow,
 };
 use domain::error::ErrorDetail;
 use domain::listing::{Direction, ListParams};
 use domain::time::rfc3339_from_millis;
 use optimizer::campaign::{Campaign as Engine, Candidate, LogLine, Outcome, Status};
+use optimizer::encoding::{Point, Value as ParamValue};
 use serde_json::{json, Map, Value};
-use store::campaign_runs::{CampaignJob, Progress, StoredEvaluation, StoredIteration};
+use store::campaign_runs::{
+    CampaignJob, PostedResult, Progress, StoredCandidate, StoredEvaluation, StoredIteration,
+};
 use store::{now_ms, AccountId};
 
 use crate::{Caller, ServiceError, Services};
@@ -48,15 +51,6 @@ impl Services {
                 )
                 .with_value(hours),
             ));
-        }
-        let document = stored_mdl(&campaign)?;
-        if document.evaluator != mdl::Evaluator::Simulator {
-            return Err(ServiceError::InvalidState {
-                code: "campaign_not_startable",
-                message: "Only campaigns evaluated by the built-in simulator can run yet; \
-                          dataset and lab-in-the-loop evaluators are coming."
-                    .into(),
-            });
         }
         let now = now_ms();
         let timeout_at = now + (hours * 3_600_000.0) as i64;
@@ -103,7 +97,121 @@ impl Services {
             .latest_job(caller.account(), id)
             .await?
             .ok_or(ServiceError::NotFound)?;
+        self.wake_waiting_job(&job.id).await?;
         Ok(job_view(&job))
+    }
+
+    /// A job waiting for lab results holds no worker; when something it waits for changes
+    /// (the batch is complete, a stop was asked) exactly one caller queues its next run.
+    async fn wake_waiting_job(&self, job_id: &str) -> Result<bool, ServiceError> {
+        let now = now_ms();
+        if !self.db.campaign_runs().wake(job_id, now).await? {
+            return Ok(false);
+        }
+        self.db
+            .jobs()
+            .enqueue(
+                store::jobs::NewJob::new(CAMPAIGN_JOB, json!({"job_id": job_id})),
+                now,
+            )
+            .await?;
+        Ok(true)
+    }
+
+    /// `GET /v1/campaigns/{id}/candidates`: the candidates a lab-in-the-loop campaign has
+    /// proposed, optionally only `pending` or `evaluated` ones.
+    pub async fn campaign_candidates(
+        &self,
+        caller: &Caller,
+        id: &str,
+        status: Option<&str>,
+    ) -> Result<Vec<CandidateView>, ServiceError> {
+        caller.require(Scope::CampaignsRead)?;
+        if let Some(status) = status {
+            if !["pending", "evaluated"].contains(&status) {
+                return Err(ServiceError::invalid(
+                    ErrorDetail::new("status", "must be pending or evaluated").with_value(status),
+                ));
+            }
+        }
+        let campaign = self.db.campaigns().get(caller.account(), id).await?;
+        let document = stored_mdl(&campaign)?;
+        let names: Vec<String> = document.objectives.iter().map(|o| o.name.clone()).collect();
+        Ok(self
+            .db
+            .campaign_runs()
+            .candidates(id, status, None)
+            .await?
+            .into_iter()
+            .map(|c| CandidateView {
+                candidate_id: c.candidate_id,
+                iteration: u32::try_from(c.iteration).unwrap_or_default(),
+                parameters: c.parameters,
+                status: c.status,
+                objectives: c.objectives.as_ref().map(|o| named(&names, o)),
+                failed: c.failed,
+            })
+            .collect())
+    }
+
+    /// `POST /v1/campaigns/{id}/evaluations`: results measured in the lab for pending
+    /// candidates, all or nothing. When they complete the batch, the campaign continues.
+    pub async fn post_evaluations(
+        &self,
+        caller: &Caller,
+        id: &str,
+        items: Vec<EvaluationInput>,
+    ) -> Result<EvaluationsAccepted, ServiceError> {
+        caller.require(Scope::CampaignsWrite)?;
+        let campaign = self.db.campaigns().get(caller.account(), id).await?;
+        let document = stored_mdl(&campaign)?;
+        if document.evaluator != mdl::Evaluator::External {
+            return Err(ServiceError::InvalidState {
+                code: "campaign_not_awaiting_evaluations",
+                message: "Only a lab-in-the-loop campaign (evaluator 'external') takes posted \
+                          results; this one is evaluated by the server."
+                    .into(),
+            });
+        }
+        let runs = self.db.campaign_runs();
+        let pending: std::collections::HashSet<String> = runs
+            .candidates(id, Some("pending"), None)
+            .await?
+            .into_iter()
+            .map(|c| c.candidate_id)
+            .collect();
+        if pending.is_empty() {
+            return Err(ServiceError::InvalidState {
+                code: "campaign_not_awaiting_evaluations",
+                message: format!(
+                    "No candidates are waiting for results; the campaign is '{}'.",
+                    campaign.status
+                ),
+            });
+        }
+        let results = lab_results(&document, &items, &pending)?;
+        let left = runs
+            .post_results(id, &results, now_ms())
+            .await
+            .map_err(|e| match e {
+                store::StoreError::NotFound => ServiceError::Conflict(
+                    "Some of these candidates were evaluated by another request meanwhile; \
+                     nothing was recorded."
+                        .into(),
+                ),
+                other => other.into(),
+            })?;
+        let mut batch_complete = false;
+        if left == 0 {
+            if let Some(job) = runs.latest_job(caller.account(), id).await? {
+                batch_complete = self.wake_waiting_job(&job.id).await?;
+            }
+        }
+        Ok(EvaluationsAccepted {
+            accepted: results.len() as u32,
+            pending: u32::try_from(left).unwrap_or(u32::MAX),
+            batch_complete,
+        })
     }
 
     /// `GET /v1/campaigns/{id}/results`: every evaluation (or only the Pareto front), the
@@ -194,6 +302,13 @@ impl Services {
         if matches!(job.status.as_str(), "completed" | "failed" | "cancelled") {
             return Ok(());
         }
+        // A job waiting for lab results only runs again once woken (batch complete, stop),
+        // or here, past its timeout, to fail.
+        if job.phase == "awaiting_evaluations"
+            && (now_ms() <= job.timeout_at || !runs.wake(&job.id, now_ms()).await?)
+        {
+            return Ok(());
+        }
         let owner = AccountId::new(job.account_id.clone());
         let campaign = self.db.campaigns().get(&owner, &job.campaign_id).await?;
         let document = match stored_mdl(&campaign) {
@@ -213,11 +328,45 @@ impl Services {
         let lines: Arc<Mutex<Vec<LogLine>>> = Arc::default();
         let sink = Arc::clone(&lines);
         let mut engine = Engine::new(document.clone());
+        // A pool-based campaign chooses among its dataset's usable rows.
+        let mut pool: Vec<Outcome> = Vec::new();
+        if let mdl::Evaluator::Dataset { dataset_id } = &document.evaluator {
+            let rows = match self
+                .dataset_rows_for(&owner, dataset_id, &document, "evaluator.dataset_id")
+                .await
+            {
+                Ok((rows, _)) => rows,
+                Err(e) => {
+                    let why = format!("its dataset {dataset_id} cannot be used: {e}");
+                    self.log(&job, "error", &why).await?;
+                    runs.finish(&job, "failed", "failed", Some(&why), now_ms())
+                        .await?;
+                    self.announce_end(&job, "failed", Some(&why), &engine);
+                    return Ok(());
+                }
+            };
+            let (points, outcomes): (Vec<Point>, Vec<Outcome>) = rows.into_iter().unzip();
+            pool = outcomes;
+            engine = engine
+                .with_pool(points)
+                .map_err(|e| ServiceError::Internal(e.into()))?;
+        }
+        let recorded = runs.evaluations(&campaign.id).await?;
+        // Prior data (a warm start) recorded when the campaign was created.
+        let prior: Vec<(Point, Outcome)> = recorded
+            .iter()
+            .filter(|e| e.iteration == 0)
+            .map(|e| prior_row(&document, e))
+            .collect();
+        if !prior.is_empty() {
+            engine
+                .warm_start(prior)
+                .map_err(|e| ServiceError::Internal(e.into()))?;
+        }
         runs.mark_running(&job.id, i64::from(engine.total_iterations()), now_ms())
             .await?;
 
         // Replay what earlier runs recorded.
-        let recorded = runs.evaluations(&campaign.id).await?;
         let done_iterations = recorded.iter().map(|e| e.iteration).max().unwrap_or(0);
         if done_iterations > 0 {
             runs.set_phase(&job.id, "resuming", now_ms()).await?;
@@ -283,21 +432,49 @@ impl Services {
             if batch.is_empty() {
                 break;
             }
-            runs.set_phase(&job.id, "evaluating", now_ms()).await?;
             let hub = self.progress();
             let iteration_no = engine.iteration();
-            hub.publish(
-                &job.campaign_id,
-                "iteration_start",
-                json!({"iteration": iteration_no, "total_iterations": engine.total_iterations(),
-                       "phase": phase, "batch_size": batch.len()}),
-            );
+            let outcomes: Vec<Outcome> = match &document.evaluator {
+                mdl::Evaluator::External => {
+                    match self.lab_outcomes(&job, &engine, &batch, phase).await? {
+                        LabBatch::Ready(outcomes) => outcomes,
+                        LabBatch::Waiting => return Ok(()),
+                        LabBatch::Mismatch(why) => {
+                            self.log(&job, "error", &why).await?;
+                            runs.finish(&job, "failed", "failed", Some(&why), now_ms())
+                                .await?;
+                            self.announce_end(&job, "failed", Some(&why), &engine);
+                            return Ok(());
+                        }
+                    }
+                }
+                evaluator => {
+                    runs.set_phase(&job.id, "evaluating", now_ms()).await?;
+                    hub.publish(
+                        &job.campaign_id,
+                        "iteration_start",
+                        json!({"iteration": iteration_no,
+                               "total_iterations": engine.total_iterations(),
+                               "phase": phase, "batch_size": batch.len()}),
+                    );
+                    batch
+                        .iter()
+                        .map(|c| match evaluator {
+                            mdl::Evaluator::Dataset { .. } => c
+                                .pool_row
+                                .and_then(|row| pool.get(row).cloned())
+                                .unwrap_or(Outcome::Failed),
+                            _ => optimizer::campaign::simulate(&document, &c.parameters),
+                        })
+                        .collect()
+                }
+            };
             let names: Vec<String> = document.objectives.iter().map(|o| o.name.clone()).collect();
             let results: Vec<(String, Outcome)> = batch
                 .iter()
+                .zip(outcomes)
                 .enumerate()
-                .map(|(k, c)| {
-                    let outcome = optimizer::campaign::simulate(&document, &c.parameters);
+                .map(|(k, (c, outcome))| {
                     let objectives = match &outcome {
                         Outcome::Objectives(values) => Value::Object(
                             names
@@ -368,7 +545,7 @@ impl Services {
             &format!(
                 "Campaign {campaign_status} after {} iterations and {} evaluations (hypervolume {:.6})",
                 engine.iteration(),
-                engine.evaluations().len(),
+                engine.spent(),
                 engine.hypervolume()
             ),
         )
@@ -394,10 +571,110 @@ impl Services {
             &job.campaign_id,
             "campaign_complete",
             json!({"status": status, "total_iterations": engine.iteration(),
-                   "total_evaluations": engine.evaluations().len(),
+                   "total_evaluations": engine.spent(),
                    "final_hypervolume": engine.hypervolume(),
                    "pareto_size": engine.pareto_front().len()}),
         );
+    }
+
+    /// The lab's results for `batch`: proposes it (and waits) the first time, waits while
+    /// some results are missing, and checks that what was proposed is what the engine asks
+    /// for now.
+    async fn lab_outcomes(
+        &self,
+        job: &CampaignJob,
+        engine: &Engine,
+        batch: &[Candidate],
+        phase: &str,
+    ) -> Result<LabBatch, ServiceError> {
+        let runs = self.db.campaign_runs();
+        let iteration = i64::from(engine.iteration());
+        let stored = runs
+            .candidates(&job.campaign_id, None, Some(iteration))
+            .await?;
+        if stored.is_empty() {
+            let proposed: Vec<StoredCandidate> = batch
+                .iter()
+                .map(|c| StoredCandidate {
+                    candidate_id: c.id.clone(),
+                    iteration,
+                    parameters: serde_json::to_value(&c.parameters).unwrap_or(Value::Null),
+                    status: "pending".into(),
+                    objectives: None,
+                    failed: false,
+                })
+                .collect();
+            runs.propose(job, &proposed, now_ms()).await?;
+            // Wakes the job at its timeout in case no results ever come.
+            self.db
+                .jobs()
+                .enqueue(
+                    store::jobs::NewJob::new(CAMPAIGN_JOB, json!({"job_id": job.id}))
+                        .run_at(job.timeout_at + 1_000),
+                    now_ms(),
+                )
+                .await?;
+            self.log(
+                job,
+                "info",
+                &format!(
+                    "[Iter {}/{}] Waiting for lab results for {} candidates",
+                    engine.iteration(),
+                    engine.total_iterations(),
+                    batch.len()
+                ),
+            )
+            .await?;
+            self.progress().publish(
+                &job.campaign_id,
+                "iteration_start",
+                json!({"iteration": engine.iteration(),
+                       "total_iterations": engine.total_iterations(),
+                       "phase": "awaiting_evaluations", "batch_size": batch.len(),
+                       "proposed_by": phase}),
+            );
+            return Ok(LabBatch::Waiting);
+        }
+        let by_id: HashMap<&str, &StoredCandidate> = stored
+            .iter()
+            .map(|c| (c.candidate_id.as_str(), c))
+            .collect();
+        let same = stored.len() == batch.len()
+            && batch.iter().all(|c| {
+                by_id.get(c.id.as_str()).is_some_and(|s| {
+                    serde_json::to_value(&c.parameters).ok().as_ref() == Some(&s.parameters)
+                })
+            });
+        if !same {
+            return Ok(LabBatch::Mismatch(format!(
+                "cannot continue: the candidates stored for iteration {iteration} differ from \
+                 the ones the optimizer proposes"
+            )));
+        }
+        if stored.iter().any(|c| c.status == "pending") {
+            runs.propose(job, &[], now_ms()).await?;
+            return Ok(LabBatch::Waiting);
+        }
+        runs.set_phase(&job.id, "evaluating", now_ms()).await?;
+        let names: Vec<String> = engine
+            .mdl()
+            .objectives
+            .iter()
+            .map(|o| o.name.clone())
+            .collect();
+        Ok(LabBatch::Ready(
+            batch
+                .iter()
+                .map(
+                    |c| match by_id.get(c.id.as_str()).and_then(|s| s.objectives.as_ref()) {
+                        Some(values) => Outcome::Objectives(
+                            names.iter().cloned().zip(values.iter().copied()).collect(),
+                        ),
+                        None => Outcome::Failed,
+                    },
+                )
+                .collect(),
+        ))
     }
 
     async fn log(&self, job: &CampaignJob, level: &str, message: &str) -> Result<(), ServiceError> {
@@ -541,6 +818,7 @@ impl Services {
                 ),
             });
         }
+        self.wake_waiting_job(id).await?;
         Ok(job_view(&runs.job(caller.account(), id).await?))
     }
 
@@ -686,6 +964,143 @@ fn replay(engine: &mut Engine, recorded: &[StoredEvaluation], through: i64) -> R
             .map_err(|e| format!("cannot resume: {e}"))?;
     }
     Ok(())
+}
+
+/// Where a lab-in-the-loop batch stands.
+enum LabBatch {
+    /// Every result is in, in batch order.
+    Ready(Vec<Outcome>),
+    /// Results are missing; the job waits (holding no worker).
+    Waiting,
+    /// The stored batch is not what the optimizer proposes (corrupt state).
+    Mismatch(String),
+}
+
+/// Checks posted results against the document and the pending candidates: every objective
+/// as a finite number, or `failed: true`; each candidate once. Every problem is reported.
+fn lab_results(
+    document: &mdl::Mdl,
+    items: &[EvaluationInput],
+    pending: &std::collections::HashSet<String>,
+) -> Result<Vec<PostedResult>, ServiceError> {
+    let mut problems = Vec::new();
+    if items.is_empty() || items.len() > 1000 {
+        problems.push(ErrorDetail::new("body", "give 1 to 1000 results"));
+    }
+    let names: Vec<&str> = document
+        .objectives
+        .iter()
+        .map(|o| o.name.as_str())
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut results = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = |field: &str| format!("[{i}].{field}");
+        if !pending.contains(&item.candidate_id) {
+            problems.push(
+                ErrorDetail::new(
+                    at("candidate_id"),
+                    "not a pending candidate of this campaign",
+                )
+                .with_value(item.candidate_id.clone()),
+            );
+        } else if !seen.insert(item.candidate_id.as_str()) {
+            problems.push(
+                ErrorDetail::new(at("candidate_id"), "appears twice in this request")
+                    .with_value(item.candidate_id.clone()),
+            );
+        }
+        match (&item.objectives, item.failed) {
+            (Some(_), true) => problems.push(ErrorDetail::new(
+                at("failed"),
+                "a failed evaluation has no objectives",
+            )),
+            (None, false) => problems.push(ErrorDetail::new(
+                at("objectives"),
+                format!(
+                    "give a value for each of: {}, or failed: true",
+                    names.join(", ")
+                ),
+            )),
+            (None, true) => results.push(PostedResult {
+                candidate_id: item.candidate_id.clone(),
+                objectives: None,
+            }),
+            (Some(values), false) => {
+                let Some(values) = values.as_object() else {
+                    problems.push(ErrorDetail::new(
+                        at("objectives"),
+                        "must be an object of objective values by name",
+                    ));
+                    continue;
+                };
+                for key in values.keys() {
+                    if !names.contains(&key.as_str()) {
+                        let hint = mdl::did_you_mean(key, names.iter().copied())
+                            .map(|s| format!(" Did you mean '{s}'?"))
+                            .unwrap_or_default();
+                        problems.push(ErrorDetail::new(
+                            at(&format!("objectives.{key}")),
+                            format!("not an objective of this campaign.{hint}"),
+                        ));
+                    }
+                }
+                let mut row = Vec::with_capacity(names.len());
+                for name in &names {
+                    match values.get(*name).and_then(Value::as_f64) {
+                        Some(v) if v.is_finite() => row.push(v),
+                        Some(_) | None => problems.push(
+                            ErrorDetail::new(
+                                at(&format!("objectives.{name}")),
+                                "must be a finite number",
+                            )
+                            .with_value(values.get(*name).cloned().unwrap_or(Value::Null)),
+                        ),
+                    }
+                }
+                results.push(PostedResult {
+                    candidate_id: item.candidate_id.clone(),
+                    objectives: Some(row),
+                });
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(results)
+    } else {
+        Err(ServiceError::Invalid(problems))
+    }
+}
+
+/// A recorded prior row as the engine's input.
+fn prior_row(document: &mdl::Mdl, e: &StoredEvaluation) -> (Point, Outcome) {
+    let point: Point = e
+        .parameters
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| {
+                    let value = match v {
+                        Value::String(s) => ParamValue::Choice(s.clone()),
+                        other => ParamValue::Number(other.as_f64().unwrap_or(f64::NAN)),
+                    };
+                    (k.clone(), value)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let outcome = match &e.objectives {
+        Some(values) => Outcome::Objectives(
+            document
+                .objectives
+                .iter()
+                .map(|o| o.name.clone())
+                .zip(values.iter().copied())
+                .collect(),
+        ),
+        None => Outcome::Failed,
+    };
+    (point, outcome)
 }
 
 fn named(names: &[String], values: &[f64]) -> Value {

@@ -3,16 +3,18 @@
 
 use domain::auth::Scope;
 use domain::campaigns::{
-    CampaignDetail, CampaignStatus, CampaignSummary, CreateCampaignRequest, TemplateDetail,
-    TemplateSummary,
+    CampaignDetail, CampaignStatus, CampaignSummary, CreateCampaignRequest, CreateTemplateRequest,
+    TemplateDetail, TemplateSummary,
 };
 use domain::error::ErrorDetail;
 use domain::listing::{Direction, ListParams};
 use domain::time::rfc3339_from_millis;
 use optimizer::templates::{Template, TEMPLATES};
 use serde_json::Value;
+use store::campaign_runs::StoredEvaluation;
 use store::campaigns::{Campaign, CampaignFilter, NewCampaign};
 use store::now_ms;
+use store::templates::{CustomTemplate, NewTemplate};
 
 use crate::{Caller, ServiceError, Services};
 
@@ -20,9 +22,10 @@ use crate::{Caller, ServiceError, Services};
 const MDL_INVALID: &str = "The MDL document has errors; see details.";
 
 impl Services {
-    /// `GET /v1/templates`: the built-in templates, optionally of one `domain` and matching
-    /// `search` (case-insensitive, in the slug, name, description and tags).
-    pub fn list_templates(
+    /// `GET /v1/templates`: the built-in templates then the account's own, optionally of one
+    /// `domain` and matching `search` (case-insensitive, in the slug, name, description and
+    /// tags).
+    pub async fn list_templates(
         &self,
         caller: &Caller,
         domain: Option<&str>,
@@ -30,9 +33,11 @@ impl Services {
     ) -> Result<Vec<TemplateSummary>, ServiceError> {
         caller.require(Scope::TemplatesRead)?;
         let needle = search.map(str::to_lowercase);
+        let custom = self.db.templates().list(caller.account()).await?;
         Ok(TEMPLATES
             .iter()
             .map(template_detail)
+            .chain(custom.into_iter().map(custom_detail))
             .map(|t| t.summary)
             .filter(|t| domain.is_none_or(|d| t.domain == d))
             .filter(|t| {
@@ -46,23 +51,157 @@ impl Services {
             .collect())
     }
 
-    /// `GET /v1/templates/{id}`: one template (by `tpl_…` id or slug) with its MDL.
-    pub fn template(&self, caller: &Caller, id: &str) -> Result<TemplateDetail, ServiceError> {
-        caller.require(Scope::TemplatesRead)?;
-        find_template(id)
-            .map(template_detail)
-            .ok_or(ServiceError::NotFound)
-    }
-
-    /// `GET /v1/templates/{id}/download`: the template's file name and YAML text.
-    pub fn template_yaml(
+    /// `GET /v1/templates/{id}`: one template (built-in by `tpl_…` id or slug, or one of the
+    /// account's `tmpl_…`) with its MDL.
+    pub async fn template(
         &self,
         caller: &Caller,
         id: &str,
-    ) -> Result<(String, &'static str), ServiceError> {
+    ) -> Result<TemplateDetail, ServiceError> {
         caller.require(Scope::TemplatesRead)?;
-        let t = find_template(id).ok_or(ServiceError::NotFound)?;
-        Ok((format!("{}.yaml", t.id.replace('/', "-")), t.yaml))
+        if let Some(t) = find_template(id) {
+            return Ok(template_detail(t));
+        }
+        Ok(custom_detail(
+            self.db.templates().get(caller.account(), id).await?,
+        ))
+    }
+
+    /// `GET /v1/templates/{id}/download`: the template's file name and YAML text.
+    pub async fn template_yaml(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<(String, String), ServiceError> {
+        caller.require(Scope::TemplatesRead)?;
+        if let Some(t) = find_template(id) {
+            return Ok((
+                format!("{}.yaml", t.id.replace('/', "-")),
+                t.yaml.to_owned(),
+            ));
+        }
+        let t = self.db.templates().get(caller.account(), id).await?;
+        let yaml = mdl::value_to_yaml(&t.mdl)
+            .map_err(|e| ServiceError::Internal(anyhow::anyhow!("template {}: {e}", t.id)))?;
+        Ok((format!("{}.yaml", t.slug.replace('/', "-")), yaml))
+    }
+
+    /// `POST /v1/templates`: saves a valid MDL document as a template only this account sees.
+    pub async fn create_template(
+        &self,
+        caller: &Caller,
+        req: CreateTemplateRequest,
+    ) -> Result<TemplateDetail, ServiceError> {
+        caller.require(Scope::CampaignsWrite)?;
+        let (parsed, _) = mdl::from_value(&req.mdl).map_err(validation_failed)?;
+        let slug = req
+            .slug
+            .clone()
+            .unwrap_or_else(|| format!("{}/{}", parsed.domain, parsed.name).to_lowercase());
+        let name = req.name.clone().unwrap_or_else(|| parsed.name.clone());
+        let description = req
+            .description
+            .clone()
+            .or_else(|| parsed.description.clone())
+            .unwrap_or_default();
+        let mut problems = Vec::new();
+        let slug_ok = (1..=128).contains(&slug.len())
+            && slug.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '/')
+            });
+        if !slug_ok {
+            problems.push(
+                ErrorDetail::new(
+                    "slug",
+                    "must be 1 to 128 characters of a-z, 0-9, '-', '_' and '/'",
+                )
+                .with_value(slug.clone()),
+            );
+        }
+        if find_template(&slug).is_some() {
+            problems.push(
+                ErrorDetail::new("slug", "a built-in template has this slug")
+                    .with_value(slug.clone()),
+            );
+        }
+        if name.trim().is_empty() || name.chars().count() > 128 {
+            problems.push(ErrorDetail::new("name", "must be 1 to 128 characters"));
+        }
+        if description.chars().count() > 1024 {
+            problems.push(ErrorDetail::new(
+                "description",
+                "must be at most 1024 characters",
+            ));
+        }
+        if req.tags.len() > 20 || req.tags.iter().any(|t| t.is_empty() || t.len() > 64) {
+            problems.push(ErrorDetail::new(
+                "tags",
+                "at most 20 tags of 1 to 64 characters",
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
+        }
+        let stored = self
+            .db
+            .templates()
+            .create(
+                caller.account(),
+                NewTemplate {
+                    slug: &slug,
+                    name: name.trim(),
+                    domain: &parsed.domain,
+                    description: &description,
+                    tags: &req.tags,
+                    mdl: &req.mdl,
+                },
+                now_ms(),
+            )
+            .await
+            .map_err(|e| match e {
+                store::StoreError::Conflict(_) => ServiceError::Conflict(format!(
+                    "A template with the slug '{slug}' already exists in this account."
+                )),
+                other => other.into(),
+            })?;
+        Ok(custom_detail(stored))
+    }
+
+    /// The MDL document and id of a template the caller can see (built-in or their own);
+    /// `None` when there is no such template.
+    async fn template_source(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<Option<(Value, String)>, ServiceError> {
+        if let Some(t) = find_template(id) {
+            let document = mdl::yaml_to_value(t.yaml).map_err(|_| {
+                ServiceError::Internal(anyhow::anyhow!("template {} is not YAML", t.id))
+            })?;
+            return Ok(Some((document, template_id_of(t))));
+        }
+        match self.db.templates().get(caller.account(), id).await {
+            Ok(t) => Ok(Some((t.mdl, t.id))),
+            Err(store::StoreError::NotFound) => Ok(None),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// The MDL document of a template the caller can see; `NotFound` otherwise.
+    pub(crate) async fn template_document(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<Value, ServiceError> {
+        self.template_source(caller, id)
+            .await?
+            .map(|(document, _)| document)
+            .ok_or_else(|| {
+                ServiceError::invalid(
+                    ErrorDetail::new("template_id", "no template has this id or slug")
+                        .with_value(id),
+                )
+            })
     }
 
     /// `POST /v1/campaigns` with a JSON body: from an MDL document, or from a template with
@@ -96,15 +235,13 @@ impl Services {
                 (mdl, None)
             }
             (None, Some(id)) => {
-                let t = find_template(&id).ok_or_else(|| {
-                    ServiceError::invalid(
-                        ErrorDetail::new("template_id", "no template has this id or slug")
-                            .with_value(id.clone()),
-                    )
-                })?;
-                let mut document = mdl::yaml_to_value(t.yaml).map_err(|_| {
-                    ServiceError::Internal(anyhow::anyhow!("template {} is not YAML", t.id))
-                })?;
+                let (mut document, template_id) =
+                    self.template_source(caller, &id).await?.ok_or_else(|| {
+                        ServiceError::invalid(
+                            ErrorDetail::new("template_id", "no template has this id or slug")
+                                .with_value(id.clone()),
+                        )
+                    })?;
                 if let Some(patch) = &req.overrides {
                     if !patch.is_object() {
                         return Err(ServiceError::invalid(ErrorDetail::new(
@@ -114,7 +251,7 @@ impl Services {
                     }
                     merge_patch(&mut document, patch);
                 }
-                (document, Some(template_id_of(t)))
+                (document, Some(template_id))
             }
         };
         self.store_campaign(
@@ -128,17 +265,19 @@ impl Services {
         .await
     }
 
-    /// `POST /v1/campaigns` with a multipart `mdl_file`: a YAML (or JSON) MDL document.
+    /// `POST /v1/campaigns` with a multipart `mdl_file`: a YAML (or JSON) MDL document,
+    /// optionally warm-started from `dataset_id`.
     pub async fn create_campaign_from_yaml(
         &self,
         caller: &Caller,
         yaml: &str,
         name: Option<&str>,
         domain: Option<&str>,
+        dataset_id: Option<&str>,
     ) -> Result<CampaignDetail, ServiceError> {
         caller.require(Scope::CampaignsWrite)?;
         let document = mdl::yaml_to_value(yaml).map_err(validation_failed)?;
-        self.store_campaign(caller, document, name, domain, None, None)
+        self.store_campaign(caller, document, name, domain, None, dataset_id)
             .await
     }
 
@@ -167,23 +306,43 @@ impl Services {
                 ));
             }
         }
-        if dataset_id.is_some() {
-            // Datasets arrive with the datasets API; until then a warm start cannot be found.
-            return Err(ServiceError::invalid(
-                ErrorDetail::new("dataset_id", "no dataset has this id").with_value(dataset_id),
-            ));
+        let mut notes: Vec<ErrorDetail> = warnings
+            .iter()
+            .map(|w| ErrorDetail::new(w.path.clone(), w.message.clone()).with_level("warning"))
+            .collect();
+        // A pool-based campaign's dataset must fit the document before the campaign exists.
+        if let mdl::Evaluator::Dataset { dataset_id: pool } = &parsed.evaluator {
+            let (_, flagged) = self
+                .dataset_rows_for(caller.account(), pool, &parsed, "evaluator.dataset_id")
+                .await?;
+            notes.extend(flagged);
         }
-        let warnings = Value::Array(
-            warnings
-                .iter()
-                .map(|w| {
-                    serde_json::to_value(
-                        ErrorDetail::new(w.path.clone(), w.message.clone()).with_level("warning"),
-                    )
-                    .unwrap_or(Value::Null)
-                })
-                .collect(),
-        );
+        // A warm start: the dataset's usable rows become the campaign's prior evaluations.
+        let prior = match dataset_id {
+            Some(id) => {
+                let (rows, flagged) = self
+                    .dataset_rows_for(caller.account(), id, &parsed, "dataset_id")
+                    .await?;
+                notes.extend(flagged);
+                let mut engine = optimizer::campaign::Campaign::new(parsed.clone());
+                engine
+                    .warm_start(rows)
+                    .map_err(|e| ServiceError::Internal(e.into()))?;
+                engine
+                    .evaluations()
+                    .iter()
+                    .map(|e| StoredEvaluation {
+                        candidate_id: e.id.clone(),
+                        iteration: 0,
+                        parameters: serde_json::to_value(&e.parameters).unwrap_or(Value::Null),
+                        objectives: e.objectives.clone(),
+                        feasible: e.feasible,
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let warnings = serde_json::to_value(&notes).map_err(anyhow::Error::from)?;
         let stored = self
             .db
             .campaigns()
@@ -210,6 +369,22 @@ impl Services {
                 )),
                 other => other.into(),
             })?;
+        if !prior.is_empty() {
+            if let Err(e) = self
+                .db
+                .campaign_runs()
+                .record_prior(&stored.id, &prior, now_ms())
+                .await
+            {
+                // Without its prior data the campaign is not what was asked for.
+                let _ = self
+                    .db
+                    .campaigns()
+                    .delete(caller.account(), &stored.id)
+                    .await;
+                return Err(e.into());
+            }
+        }
         detail(stored)
     }
 
@@ -263,6 +438,7 @@ impl Services {
 /// 422 `validation_failed` with one detail per MDL issue (errors and warnings).
 fn validation_failed(report: mdl::Report) -> ServiceError {
     ServiceError::ValidationFailed {
+        code: "validation_failed",
         message: MDL_INVALID.to_owned(),
         details: report
             .issues
@@ -311,8 +487,30 @@ fn template_detail(t: &'static Template) -> TemplateDetail {
                 .as_array()
                 .map(|tags| tags.iter().map(text).collect())
                 .unwrap_or_default(),
+            custom: false,
         },
         mdl,
+    }
+}
+
+fn custom_detail(t: CustomTemplate) -> TemplateDetail {
+    let count = |key: &str| t.mdl[key].as_array().map_or(0, Vec::len) as u32;
+    TemplateDetail {
+        summary: TemplateSummary {
+            id: t.id.clone(),
+            slug: t.slug,
+            name: t.name,
+            domain: t.domain,
+            description: t.description,
+            parameters_count: count("parameters"),
+            objectives_count: count("objectives"),
+            default_budget: t.mdl["optimizer"]["budget"]
+                .as_u64()
+                .map_or(200, |b| b as u32),
+            tags: t.tags,
+            custom: true,
+        },
+        mdl: t.mdl,
     }
 }
 

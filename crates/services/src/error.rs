@@ -28,6 +28,8 @@ pub enum ServiceError {
     /// A document (MDL) was read but breaks its rules; every problem, with its level.
     #[error("{message}")]
     ValidationFailed {
+        /// Stable code: `validation_failed` (MDL) or `dataset_schema_mismatch`.
+        code: &'static str,
         /// Summary sentence.
         message: String,
         /// Every problem found.

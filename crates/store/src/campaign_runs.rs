@@ -332,23 +332,7 @@ impl CampaignRuns {
         let mut conn = self.db.pool().acquire().await?;
         let mut tx = conn.begin().await?;
         for e in evaluations {
-            sqlx::query(
-                "INSERT INTO campaign_evaluations (campaign_id, candidate_id, iteration, \
-                 parameters, objectives, feasible, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(&job.campaign_id)
-            .bind(&e.candidate_id)
-            .bind(e.iteration)
-            .bind(e.parameters.to_string())
-            .bind(
-                e.objectives
-                    .as_ref()
-                    .map(|o| serde_json::to_string(o).unwrap_or_else(|_| "null".into())),
-            )
-            .bind(i64::from(e.feasible))
-            .bind(summary.created_at)
-            .execute(&mut *tx)
-            .await?;
+            insert_evaluation(&mut tx, &job.campaign_id, e, summary.created_at).await?;
         }
         // A NULL float is sent by sqlx's Any driver typed as FLOAT4, which then sticks to the
         // cached statement and breaks the next non-NULL FLOAT8; without a loss the column is
@@ -438,16 +422,7 @@ impl CampaignRuns {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        // `c<iteration>-<k>`: order by iteration, then by k as a number.
-        out.sort_by_key(|e| {
-            let k = e
-                .candidate_id
-                .rsplit('-')
-                .next()
-                .and_then(|k| k.parse::<u64>().ok())
-                .unwrap_or(u64::MAX);
-            (e.iteration, k)
-        });
+        out.sort_by_key(|e| (e.iteration, proposal_order(&e.candidate_id)));
         Ok(out)
     }
 
@@ -651,5 +626,226 @@ impl CampaignRuns {
         let row = insert_job(&mut tx, owner, &job.campaign_id, timeout_at, now).await?;
         tx.commit().await?;
         Ok(Some(row.into()))
+    }
+}
+
+async fn insert_evaluation(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    campaign_id: &str,
+    e: &StoredEvaluation,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO campaign_evaluations (campaign_id, candidate_id, iteration, \
+         parameters, objectives, feasible, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(campaign_id)
+    .bind(&e.candidate_id)
+    .bind(e.iteration)
+    .bind(e.parameters.to_string())
+    .bind(
+        e.objectives
+            .as_ref()
+            .map(|o| serde_json::to_string(o).unwrap_or_else(|_| "null".into())),
+    )
+    .bind(i64::from(e.feasible))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// `c<iteration>-<k>` (or `prior-<k>`): the number `k`, so candidates sort in proposal order.
+fn proposal_order(candidate_id: &str) -> u64 {
+    candidate_id
+        .rsplit('-')
+        .next()
+        .and_then(|k| k.parse::<u64>().ok())
+        .unwrap_or(u64::MAX)
+}
+
+/// A candidate of a lab-in-the-loop campaign: proposed, then evaluated through the API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredCandidate {
+    /// `c<iteration>-<k>`.
+    pub candidate_id: String,
+    /// The iteration that proposed it.
+    pub iteration: i64,
+    /// Parameter values by name (JSON object).
+    pub parameters: serde_json::Value,
+    /// `pending` or `evaluated`.
+    pub status: String,
+    /// Posted objective values in MDL order (`None` while pending or when it failed).
+    pub objectives: Option<Vec<f64>>,
+    /// The lab reported the evaluation as failed.
+    pub failed: bool,
+}
+
+/// A result posted for a pending candidate: objective values in MDL order, or `None` when the
+/// evaluation failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostedResult {
+    /// The candidate.
+    pub candidate_id: String,
+    /// Values in MDL order; `None` = failed.
+    pub objectives: Option<Vec<f64>>,
+}
+
+impl CampaignRuns {
+    /// Stores a campaign's prior data (a warm start: iteration 0), all or nothing.
+    pub async fn record_prior(
+        &self,
+        campaign_id: &str,
+        evaluations: &[StoredEvaluation],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.db.pool().acquire().await?;
+        let mut tx = conn.begin().await?;
+        for e in evaluations {
+            insert_evaluation(&mut tx, campaign_id, e, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stores a batch proposed to the lab (idempotent: a batch already stored is left as it
+    /// is) and puts the job in phase `awaiting_evaluations`, in one transaction.
+    pub async fn propose(
+        &self,
+        job: &CampaignJob,
+        batch: &[StoredCandidate],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.db.pool().acquire().await?;
+        let mut tx = conn.begin().await?;
+        for c in batch {
+            sqlx::query(
+                "INSERT INTO campaign_candidates (campaign_id, candidate_id, iteration, \
+                 parameters, created_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (campaign_id, candidate_id) DO NOTHING",
+            )
+            .bind(&job.campaign_id)
+            .bind(&c.candidate_id)
+            .bind(c.iteration)
+            .bind(c.parameters.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "UPDATE campaign_jobs SET phase = 'awaiting_evaluations', updated_at = $1 WHERE id = $2",
+        )
+        .bind(now)
+        .bind(&job.id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A campaign's lab candidates, optionally only those of one `status` or `iteration`, in
+    /// proposal order. The caller checks the campaign's owner.
+    pub async fn candidates(
+        &self,
+        campaign_id: &str,
+        status: Option<&str>,
+        iteration: Option<i64>,
+    ) -> Result<Vec<StoredCandidate>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            candidate_id: String,
+            iteration: i64,
+            parameters: String,
+            status: String,
+            objectives: Option<String>,
+            failed: i64,
+        }
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT candidate_id, iteration, parameters, status, objectives, failed \
+             FROM campaign_candidates WHERE campaign_id = $1 \
+             AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR iteration = $3)",
+        )
+        .bind(campaign_id)
+        .bind(status)
+        .bind(iteration)
+        .fetch_all(self.db.pool())
+        .await?;
+        let mut out = rows
+            .into_iter()
+            .map(|r| {
+                let corrupt = |e: serde_json::Error| {
+                    StoreError::Corrupt(format!("candidate {}: {e}", r.candidate_id))
+                };
+                Ok(StoredCandidate {
+                    parameters: serde_json::from_str(&r.parameters).map_err(corrupt)?,
+                    objectives: r
+                        .objectives
+                        .as_deref()
+                        .map(serde_json::from_str)
+                        .transpose()
+                        .map_err(corrupt)?,
+                    failed: r.failed != 0,
+                    status: r.status,
+                    iteration: r.iteration,
+                    candidate_id: r.candidate_id,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        out.sort_by_key(|c| (c.iteration, proposal_order(&c.candidate_id)));
+        Ok(out)
+    }
+
+    /// Records results for pending candidates, all or nothing: `NotFound` (and nothing
+    /// written) when one of them is not pending. Returns how many candidates of the campaign
+    /// are still pending.
+    pub async fn post_results(
+        &self,
+        campaign_id: &str,
+        results: &[PostedResult],
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        let mut conn = self.db.pool().acquire().await?;
+        let mut tx = conn.begin().await?;
+        for r in results {
+            let done = sqlx::query(
+                "UPDATE campaign_candidates SET status = 'evaluated', objectives = $1, \
+                 failed = $2, evaluated_at = $3 \
+                 WHERE campaign_id = $4 AND candidate_id = $5 AND status = 'pending'",
+            )
+            .bind(
+                r.objectives
+                    .as_ref()
+                    .map(|o| serde_json::to_string(o).unwrap_or_else(|_| "null".into())),
+            )
+            .bind(i64::from(r.objectives.is_none()))
+            .bind(now)
+            .bind(campaign_id)
+            .bind(&r.candidate_id)
+            .execute(&mut *tx)
+            .await?;
+            crate::error::one_row(&done)?;
+        }
+        let (pending,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM campaign_candidates WHERE campaign_id = $1 AND status = 'pending'",
+        )
+        .bind(campaign_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(u64::try_from(pending).unwrap_or_default())
+    }
+
+    /// Claims the right to continue a job that waits for lab results (or for nothing any
+    /// more, after a stop): true for exactly one caller, which then queues the job's next run.
+    pub async fn wake(&self, job_id: &str, now: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE campaign_jobs SET phase = 'evaluating', updated_at = $1 \
+             WHERE id = $2 AND status = 'running' AND phase = 'awaiting_evaluations'",
+        )
+        .bind(now)
+        .bind(job_id)
+        .execute(self.db.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 }

@@ -9,12 +9,14 @@ pub mod accounts;
 pub mod api_keys;
 pub mod campaign_runs;
 pub mod campaigns;
+pub mod datasets;
 mod db;
 mod error;
 pub mod ids;
 pub mod jobs;
 pub mod rate_counters;
 pub mod sessions;
+pub mod templates;
 #[cfg(feature = "testing")]
 pub mod testing;
 

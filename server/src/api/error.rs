@@ -24,6 +24,8 @@ pub enum ApiError {
     /// problem, each with its `level`.
     #[error("{message}")]
     ValidationFailed {
+        /// `validation_failed` or `dataset_schema_mismatch`.
+        code: &'static str,
         /// Summary sentence.
         message: String,
         /// Every problem found.
@@ -108,7 +110,7 @@ impl ApiError {
         match self {
             ApiError::InvalidJson(_) => "invalid_json",
             ApiError::InvalidRequest { .. } => "invalid_request",
-            ApiError::ValidationFailed { .. } => "validation_failed",
+            ApiError::ValidationFailed { code, .. } => code,
             ApiError::Unauthorized(_) => "invalid_api_key",
             ApiError::InvalidCredentials => "invalid_credentials",
             ApiError::Forbidden { code, .. } => code,
@@ -146,9 +148,15 @@ impl From<ServiceError> for ApiError {
                 message: "The request is invalid; see details.".into(),
                 details,
             },
-            ServiceError::ValidationFailed { message, details } => {
-                ApiError::ValidationFailed { message, details }
-            }
+            ServiceError::ValidationFailed {
+                code,
+                message,
+                details,
+            } => ApiError::ValidationFailed {
+                code,
+                message,
+                details,
+            },
             ServiceError::Unavailable(cause) => {
                 tracing::warn!(error = format!("{cause:#}"), "dependency unavailable");
                 ApiError::Unavailable
@@ -226,6 +234,7 @@ mod tests {
             (ApiError::invalid("page", "bad"), 400, "invalid_request"),
             (
                 ApiError::ValidationFailed {
+                    code: "validation_failed",
                     message: "x".into(),
                     details: Vec::new(),
                 },

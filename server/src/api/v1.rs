@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod campaigns;
 pub mod connect;
+pub mod datasets;
 pub mod jobs;
 pub mod templates;
 pub mod ws;

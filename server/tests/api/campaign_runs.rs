@@ -358,28 +358,6 @@ async fn bad_start_requests_are_refused_clearly() {
         "nothing started"
     );
 
-    // Lab-in-the-loop campaigns cannot run on the queue yet: said plainly, not queued.
-    let external = app
-        .call(
-            &key,
-            Method::POST,
-            "/v1/campaigns",
-            Some(json!({"template_id": "battery/nmc-cathode", "name": "lab",
-                        "overrides": {"evaluator": {"type": "external"}}})),
-        )
-        .await
-        .json()["data"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.call(
-        &key,
-        Method::POST,
-        &format!("/v1/campaigns/{external}/start"),
-        None,
-    )
-    .await
-    .assert_error(409, "campaign_not_startable");
     app.get_as(&key, &format!("/v1/campaigns/{id}/results?format=xml"))
         .await
         .assert_error(400, "invalid_request");

@@ -83,3 +83,131 @@ async fn a_template_is_read_as_json_and_downloaded_as_yaml() {
         .await
         .assert_error(404, "not_found");
 }
+
+#[tokio::test]
+async fn a_saved_template_is_private_to_its_account_and_starts_campaigns() {
+    let app = TestApp::spawn_with_env(&[("MATTERCRAFT_MAX_JSON_BYTES", "65536")]).await;
+    let key = app.connect("tmpl@example.com").await.api_key;
+    let other = app.connect("tmpl-other@example.com").await.api_key;
+    let mdl = serde_json::json!({
+        "name": "my-screen",
+        "domain": "battery",
+        "description": "Nickel-rich screen at two anneal temperatures",
+        "parameters": [
+            {"name": "nickel", "type": "continuous", "bounds": [0.3, 0.9]},
+            {"name": "anneal", "type": "integer", "bounds": [600, 900]}
+        ],
+        "objectives": [{"name": "capacity", "direction": "maximize"}],
+        "optimizer": {"budget": 20, "seed": 1},
+        "evaluator": {"type": "external"}
+    });
+    let res = app
+        .call(
+            &key,
+            axum::http::Method::POST,
+            "/v1/templates",
+            Some(serde_json::json!({"mdl": mdl, "tags": ["nickel", "in-house"]})),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let saved = res.json()["data"].clone();
+    let id = saved["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("tmpl_"), "{id}");
+    assert_eq!(saved["slug"], "battery/my-screen");
+    assert_eq!(saved["custom"], true);
+    assert_eq!(saved["default_budget"], 20);
+    assert_eq!(saved["parameters_count"], 2);
+    assert_eq!(
+        saved["description"],
+        "Nickel-rich screen at two anneal temperatures"
+    );
+
+    let mine = app
+        .get_as(&key, "/v1/templates?search=in-house")
+        .await
+        .json();
+    assert_eq!(mine["meta"]["total"], 1);
+    assert_eq!(mine["data"][0]["id"], id.as_str());
+    assert_eq!(
+        app.get_as(&key, "/v1/templates").await.json()["meta"]["total"],
+        13
+    );
+    let yaml = app
+        .get_as(&key, &format!("/v1/templates/{id}/download"))
+        .await;
+    assert_eq!(yaml.status, 200);
+    let (parsed, _) = mdl::parse_yaml(&yaml.text()).expect("the download is valid MDL");
+    assert_eq!(parsed.name, "my-screen");
+    let by_slug = app.get_as(&key, "/v1/templates/battery%2Fmy-screen").await;
+    assert_eq!(by_slug.status, 200, "{}", by_slug.text());
+
+    // A campaign from it, with overrides.
+    let campaign = app
+        .call(
+            &key,
+            axum::http::Method::POST,
+            "/v1/campaigns",
+            Some(serde_json::json!({"template_id": id, "name": "from-mine",
+                                    "overrides": {"optimizer": {"budget": 12}}})),
+        )
+        .await;
+    assert_eq!(campaign.status, 201, "{}", campaign.text());
+    assert_eq!(campaign.json()["data"]["budget"], 12);
+
+    // Nobody else sees it or uses it.
+    assert_eq!(
+        app.get_as(&other, "/v1/templates").await.json()["meta"]["total"],
+        12
+    );
+    app.get_as(&other, &format!("/v1/templates/{id}"))
+        .await
+        .assert_error(404, "not_found");
+    app.get_as(&other, &format!("/v1/templates/{id}/download"))
+        .await
+        .assert_error(404, "not_found");
+    let stolen = app
+        .call(
+            &other,
+            axum::http::Method::POST,
+            "/v1/campaigns",
+            Some(serde_json::json!({"template_id": id, "name": "stolen"})),
+        )
+        .await;
+    stolen.assert_error(400, "invalid_request");
+    assert_eq!(stolen.detail_paths(), ["template_id"]);
+
+    // The same slug twice is a conflict; an invalid document is a 422 with paths; a slug
+    // of a built-in template is refused.
+    app.call(
+        &key,
+        axum::http::Method::POST,
+        "/v1/templates",
+        Some(serde_json::json!({"mdl": mdl})),
+    )
+    .await
+    .assert_error(409, "conflict");
+    let mut broken = mdl.clone();
+    broken["parameters"][0]["bounds"] = serde_json::json!([5, 1]);
+    let invalid = app
+        .call(
+            &key,
+            axum::http::Method::POST,
+            "/v1/templates",
+            Some(serde_json::json!({"mdl": broken, "slug": "other"})),
+        )
+        .await;
+    invalid.assert_error(422, "validation_failed");
+    assert!(invalid
+        .detail_paths()
+        .contains(&"parameters[0].bounds".to_owned()));
+    let builtin = app
+        .call(
+            &key,
+            axum::http::Method::POST,
+            "/v1/templates",
+            Some(serde_json::json!({"mdl": mdl, "slug": "battery/nmc-cathode"})),
+        )
+        .await;
+    builtin.assert_error(400, "invalid_request");
+    assert_eq!(builtin.detail_paths(), ["slug"]);
+}

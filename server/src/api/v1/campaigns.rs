@@ -4,8 +4,8 @@ use axum::extract::{FromRequest, Multipart, Path, RawQuery, Request, State};
 use axum::http::{header, StatusCode};
 use axum::Json;
 use domain::campaigns::{
-    CampaignDetail, CampaignResults, CampaignStatus, CampaignSummary, CreateCampaignRequest,
-    JobView, StartCampaignRequest,
+    CampaignDetail, CampaignResults, CampaignStatus, CampaignSummary, CandidateView,
+    CreateCampaignRequest, EvaluationInput, EvaluationsAccepted, JobView, StartCampaignRequest,
 };
 use domain::envelope::{Envelope, ListEnvelope};
 use domain::error::ErrorBody;
@@ -69,6 +69,7 @@ pub async fn create_campaign(
                 &form.yaml,
                 form.name.as_deref(),
                 form.domain.as_deref(),
+                form.dataset_id.as_deref(),
             )
             .await?
     } else {
@@ -83,6 +84,7 @@ struct CampaignForm {
     yaml: String,
     name: Option<String>,
     domain: Option<String>,
+    dataset_id: Option<String>,
 }
 
 async fn read_form(request: Request) -> Result<CampaignForm, ApiError> {
@@ -90,7 +92,7 @@ async fn read_form(request: Request) -> Result<CampaignForm, ApiError> {
     let mut multipart = Multipart::from_request(request, &())
         .await
         .map_err(|e| bad(&format!("the multipart body cannot be read: {e}")))?;
-    let (mut yaml, mut name, mut domain) = (None, None, None);
+    let (mut yaml, mut name, mut domain, mut dataset_id) = (None, None, None, None);
     while let Some(field) = multipart
         .next_field()
         .await
@@ -107,10 +109,11 @@ async fn read_form(request: Request) -> Result<CampaignForm, ApiError> {
             "mdl_file" => yaml = Some(text),
             "name" => name = Some(text).filter(|t| !t.trim().is_empty()),
             "domain" => domain = Some(text).filter(|t| !t.trim().is_empty()),
+            "dataset_id" => dataset_id = Some(text).filter(|t| !t.trim().is_empty()),
             other => {
                 return Err(ApiError::invalid(
                     other,
-                    "unknown field; send mdl_file, and optionally name and domain",
+                    "unknown field; send mdl_file, and optionally name, domain and dataset_id",
                 ))
             }
         }
@@ -119,6 +122,7 @@ async fn read_form(request: Request) -> Result<CampaignForm, ApiError> {
         yaml: yaml.ok_or_else(|| bad("send the MDL document (YAML) in the field mdl_file"))?,
         name,
         domain,
+        dataset_id,
     })
 }
 
@@ -206,6 +210,55 @@ pub async fn stop_campaign(
 ) -> Result<(StatusCode, Json<Envelope<JobView>>), ApiError> {
     let job = services.stop_campaign(&caller, &id).await?;
     Ok((StatusCode::ACCEPTED, envelope::ok(job)))
+}
+
+/// Query of `GET /v1/campaigns/{id}/candidates`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CandidatesQuery {
+    /// `pending` or `evaluated`; every candidate when absent.
+    status: Option<String>,
+}
+
+/// Lab in the loop: the candidates a campaign with an `external` evaluator proposed; with
+/// `status=pending`, those waiting for a measurement.
+#[utoipa::path(get, path = "/v1/campaigns/{id}/candidates", tag = "campaigns", security(("bearer" = [])),
+    params(("id" = String, Path, description = "cmp_…"),
+        ("status" = Option<String>, Query, description = "pending or evaluated")),
+    responses((status = 200, body = [CandidateView]), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn campaign_candidates(
+    State(services): State<Services>,
+    Scoped(caller, _): Scoped<scope::CampaignsRead>,
+    Path(id): Path<String>,
+    query: Result<axum::extract::Query<CandidatesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Envelope<Vec<CandidateView>>>, ApiError> {
+    let axum::extract::Query(query) =
+        query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
+    Ok(envelope::ok(
+        services
+            .campaign_candidates(&caller, &id, query.status.as_deref())
+            .await?,
+    ))
+}
+
+/// Lab in the loop: results for pending candidates, `[{candidate_id, objectives: {...}}]` or
+/// `[{candidate_id, failed: true}]`, recorded all or nothing. When they complete the batch,
+/// the campaign continues with its next iteration.
+#[utoipa::path(post, path = "/v1/campaigns/{id}/evaluations", tag = "campaigns", security(("bearer" = [])),
+    params(("id" = String, Path, description = "cmp_…")),
+    request_body = [EvaluationInput],
+    responses((status = 200, body = EvaluationsAccepted), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn post_evaluations(
+    State(services): State<Services>,
+    Scoped(caller, _): Scoped<scope::CampaignsWrite>,
+    Path(id): Path<String>,
+    ApiJson(items): ApiJson<Vec<EvaluationInput>>,
+) -> Result<Json<Envelope<EvaluationsAccepted>>, ApiError> {
+    Ok(envelope::ok(
+        services.post_evaluations(&caller, &id, items).await?,
+    ))
 }
 
 /// Query of `GET /v1/campaigns/{id}/results`.

@@ -1,10 +1,10 @@
-//! `/v1/templates`: the built-in MDL templates (Discover envelope).
+//! `/v1/templates`: the built-in MDL templates and the account's own (Discover envelope).
 
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
-use domain::campaigns::{TemplateDetail, TemplateSummary};
+use domain::campaigns::{CreateTemplateRequest, TemplateDetail, TemplateSummary};
 use domain::envelope::{Envelope, ListEnvelope};
 use domain::error::ErrorBody;
 use domain::listing::{ListParams, ListSpec};
@@ -12,6 +12,7 @@ use serde::Deserialize;
 use services::Services;
 
 use crate::api::auth::{scope, Scoped};
+use crate::api::extract::ApiJson;
 use crate::api::{envelope, ApiError};
 
 /// Query of `GET /v1/templates`.
@@ -24,7 +25,7 @@ pub struct TemplateQuery {
     search: Option<String>,
 }
 
-/// Lists the built-in templates, optionally of one `domain` or matching `search`.
+/// Lists the built-in templates and the account's own, optionally of one `domain` or matching `search`.
 #[utoipa::path(get, path = "/v1/templates", tag = "templates", security(("bearer" = [])),
     params(
         ("domain" = Option<String>, Query, description = "e.g. battery"),
@@ -40,10 +41,12 @@ pub async fn list_templates(
     query: Result<Query<TemplateQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ListEnvelope<TemplateSummary>>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
-    let templates =
-        services.list_templates(&caller, query.domain.as_deref(), query.search.as_deref())?;
+    let templates = services
+        .list_templates(&caller, query.domain.as_deref(), query.search.as_deref())
+        .await?;
     let total = templates.len() as u64;
-    // Twelve built-in templates fit one page; the envelope still reports paging.
+    // The built-in templates and an account's own fit one page; the envelope still reports
+    // paging.
     let params = ListParams::largest_first_page(&ListSpec {
         sort_fields: &["slug"],
         default_sort: "slug",
@@ -56,21 +59,37 @@ pub async fn list_templates(
     Ok(envelope::list(templates, total, &params))
 }
 
-/// One template (by `tpl_…` id or by slug) with its MDL document as JSON.
+/// Saves an MDL document as a template only this account sees (`tmpl_…`). An invalid
+/// document answers 422 `validation_failed`; a slug already used answers 409 `conflict`.
+#[utoipa::path(post, path = "/v1/templates", tag = "templates", security(("bearer" = [])),
+    request_body = CreateTemplateRequest,
+    responses((status = 201, body = TemplateDetail), (status = 400, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_template(
+    State(services): State<Services>,
+    Scoped(caller, _): Scoped<scope::CampaignsWrite>,
+    ApiJson(req): ApiJson<CreateTemplateRequest>,
+) -> Result<(StatusCode, Json<Envelope<TemplateDetail>>), ApiError> {
+    Ok(envelope::created(
+        services.create_template(&caller, req).await?,
+    ))
+}
+
+/// One template (by `tpl_…`/`tmpl_…` id or by slug) with its MDL document as JSON.
 #[utoipa::path(get, path = "/v1/templates/{id}", tag = "templates", security(("bearer" = [])),
-    params(("id" = String, Path, description = "tpl_… or the slug")),
+    params(("id" = String, Path, description = "tpl_…, tmpl_… or the slug")),
     responses((status = 200, body = TemplateDetail), (status = 404, body = ErrorBody)))]
 pub async fn get_template(
     State(services): State<Services>,
     Scoped(caller, _): Scoped<scope::TemplatesRead>,
     Path(id): Path<String>,
 ) -> Result<Json<Envelope<TemplateDetail>>, ApiError> {
-    Ok(envelope::ok(services.template(&caller, &id)?))
+    Ok(envelope::ok(services.template(&caller, &id).await?))
 }
 
 /// The template's MDL document as a YAML file.
 #[utoipa::path(get, path = "/v1/templates/{id}/download", tag = "templates", security(("bearer" = [])),
-    params(("id" = String, Path, description = "tpl_… or the slug")),
+    params(("id" = String, Path, description = "tpl_…, tmpl_… or the slug")),
     responses((status = 200, description = "application/yaml", content_type = "application/yaml", body = String),
         (status = 404, body = ErrorBody)))]
 pub async fn download_template(
@@ -78,7 +97,7 @@ pub async fn download_template(
     Scoped(caller, _): Scoped<scope::TemplatesRead>,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (file_name, yaml) = services.template_yaml(&caller, &id)?;
+    let (file_name, yaml) = services.template_yaml(&caller, &id).await?;
     Ok((
         [
             (

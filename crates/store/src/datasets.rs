@@ -1,0 +1,172 @@
+//! Datasets an account uploaded: the file as uploaded (for download) and its parsed table
+//! (columns and rows as JSON) for previews, warm starts and pool-based campaigns. Every query
+//! takes the owner's [`AccountId`].
+
+use crate::{AccountId, Db, StoreError};
+
+/// A stored dataset without its content.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct DatasetInfo {
+    /// `ds_…`.
+    pub id: String,
+    /// Owner.
+    pub account_id: String,
+    /// Display name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// `csv` or `json`.
+    pub format: String,
+    /// The uploaded file's name.
+    pub filename: String,
+    /// Column descriptions (JSON array).
+    pub columns: String,
+    /// Number of rows.
+    pub row_count: i64,
+    /// Size of the uploaded file.
+    pub size_bytes: i64,
+    /// Upload time (ms).
+    pub created_at: i64,
+}
+
+/// A dataset to store.
+#[derive(Debug, Clone)]
+pub struct NewDataset<'a> {
+    /// Display name.
+    pub name: &'a str,
+    /// Free text.
+    pub description: &'a str,
+    /// `csv` or `json`.
+    pub format: &'a str,
+    /// The uploaded file's name.
+    pub filename: &'a str,
+    /// Column descriptions (JSON array).
+    pub columns: &'a serde_json::Value,
+    /// The rows as a JSON array of objects.
+    pub rows: &'a serde_json::Value,
+    /// Number of rows.
+    pub row_count: i64,
+    /// The file as uploaded.
+    pub content: &'a str,
+}
+
+/// Sort fields a dataset list accepts.
+pub const SORT_FIELDS: &[&str] = &["created_at", "name", "row_count", "size_bytes"];
+
+const COLUMNS: &str =
+    "id, account_id, name, description, format, filename, columns, row_count, size_bytes, created_at";
+
+/// Dataset queries.
+#[derive(Debug, Clone)]
+pub struct Datasets {
+    db: Db,
+}
+
+impl Db {
+    /// The datasets stored in this database.
+    pub fn datasets(&self) -> Datasets {
+        Datasets { db: self.clone() }
+    }
+}
+
+impl Datasets {
+    /// Stores a dataset for `owner`.
+    pub async fn create(
+        &self,
+        owner: &AccountId,
+        new: NewDataset<'_>,
+        now: i64,
+    ) -> Result<DatasetInfo, StoreError> {
+        let id = crate::ids::new_id("ds");
+        let sql = format!(
+            "INSERT INTO datasets (id, account_id, name, description, format, filename, columns, \
+             row_count, size_bytes, content, rows_json, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {COLUMNS}"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(&id)
+            .bind(owner.as_str())
+            .bind(new.name)
+            .bind(new.description)
+            .bind(new.format)
+            .bind(new.filename)
+            .bind(new.columns.to_string())
+            .bind(new.row_count)
+            .bind(i64::try_from(new.content.len()).unwrap_or(i64::MAX))
+            .bind(new.content)
+            .bind(new.rows.to_string())
+            .bind(now)
+            .fetch_one(self.db.pool())
+            .await?)
+    }
+
+    /// One of `owner`'s datasets; `NotFound` for anyone else's.
+    pub async fn get(&self, owner: &AccountId, id: &str) -> Result<DatasetInfo, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM datasets WHERE id = $1 AND account_id = $2");
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .bind(owner.as_str())
+            .fetch_one(self.db.pool())
+            .await?)
+    }
+
+    /// The parsed rows (a JSON array of objects) of one of `owner`'s datasets.
+    pub async fn rows(&self, owner: &AccountId, id: &str) -> Result<serde_json::Value, StoreError> {
+        let (text,): (String,) =
+            sqlx::query_as("SELECT rows_json FROM datasets WHERE id = $1 AND account_id = $2")
+                .bind(id)
+                .bind(owner.as_str())
+                .fetch_one(self.db.pool())
+                .await?;
+        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("dataset {id}: {e}")))
+    }
+
+    /// The file of one of `owner`'s datasets, as uploaded.
+    pub async fn content(&self, owner: &AccountId, id: &str) -> Result<String, StoreError> {
+        let (text,): (String,) =
+            sqlx::query_as("SELECT content FROM datasets WHERE id = $1 AND account_id = $2")
+                .bind(id)
+                .bind(owner.as_str())
+                .fetch_one(self.db.pool())
+                .await?;
+        Ok(text)
+    }
+
+    /// A page of `owner`'s datasets and the total. `sort` must be one of [`SORT_FIELDS`].
+    pub async fn list(
+        &self,
+        owner: &AccountId,
+        sort: &str,
+        descending: bool,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<DatasetInfo>, u64), StoreError> {
+        let order = crate::error::order_by(SORT_FIELDS, sort, descending)?;
+        let sql = format!(
+            "SELECT {COLUMNS} FROM datasets WHERE account_id = $1 {order} LIMIT $2 OFFSET $3"
+        );
+        let rows: Vec<DatasetInfo> = sqlx::query_as(&sql)
+            .bind(owner.as_str())
+            .bind(i64::from(limit))
+            .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+            .fetch_all(self.db.pool())
+            .await?;
+        let (total,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM datasets WHERE account_id = $1")
+                .bind(owner.as_str())
+                .fetch_one(self.db.pool())
+                .await?;
+        Ok((rows, u64::try_from(total).unwrap_or_default()))
+    }
+
+    /// Deletes one of `owner`'s datasets; `NotFound` for anyone else's. Campaigns that copied
+    /// its rows keep them.
+    pub async fn delete(&self, owner: &AccountId, id: &str) -> Result<(), StoreError> {
+        let done = sqlx::query("DELETE FROM datasets WHERE id = $1 AND account_id = $2")
+            .bind(id)
+            .bind(owner.as_str())
+            .execute(self.db.pool())
+            .await?;
+        crate::error::one_row(&done)
+    }
+}
