@@ -180,7 +180,8 @@ impl Services {
             .into_iter()
             .map(|c| c.candidate_id)
             .collect();
-        if pending.is_empty() {
+        // A stopped or finished campaign's last batch stays listed, but takes no results.
+        if pending.is_empty() || campaign.status != CampaignStatus::Running.as_str() {
             return Err(ServiceError::InvalidState {
                 code: "campaign_not_awaiting_evaluations",
                 message: format!(
@@ -436,7 +437,10 @@ impl Services {
             let iteration_no = engine.iteration();
             let outcomes: Vec<Outcome> = match &document.evaluator {
                 mdl::Evaluator::External => {
-                    match self.lab_outcomes(&job, &engine, &batch, phase).await? {
+                    let names: Vec<String> =
+                        document.objectives.iter().map(|o| o.name.clone()).collect();
+                    let at = (engine.iteration(), engine.total_iterations());
+                    match self.lab_outcomes(&job, at, &names, &batch, phase).await? {
                         LabBatch::Ready(outcomes) => outcomes,
                         LabBatch::Waiting => return Ok(()),
                         LabBatch::Mismatch(why) => {
@@ -583,12 +587,13 @@ impl Services {
     async fn lab_outcomes(
         &self,
         job: &CampaignJob,
-        engine: &Engine,
+        (iteration_no, total): (u32, u32),
+        names: &[String],
         batch: &[Candidate],
         phase: &str,
     ) -> Result<LabBatch, ServiceError> {
         let runs = self.db.campaign_runs();
-        let iteration = i64::from(engine.iteration());
+        let iteration = i64::from(iteration_no);
         let stored = runs
             .candidates(&job.campaign_id, None, Some(iteration))
             .await?;
@@ -618,9 +623,7 @@ impl Services {
                 job,
                 "info",
                 &format!(
-                    "[Iter {}/{}] Waiting for lab results for {} candidates",
-                    engine.iteration(),
-                    engine.total_iterations(),
+                    "[Iter {iteration_no}/{total}] Waiting for lab results for {} candidates",
                     batch.len()
                 ),
             )
@@ -628,8 +631,8 @@ impl Services {
             self.progress().publish(
                 &job.campaign_id,
                 "iteration_start",
-                json!({"iteration": engine.iteration(),
-                       "total_iterations": engine.total_iterations(),
+                json!({"iteration": iteration_no,
+                       "total_iterations": total,
                        "phase": "awaiting_evaluations", "batch_size": batch.len(),
                        "proposed_by": phase}),
             );
@@ -656,12 +659,6 @@ impl Services {
             return Ok(LabBatch::Waiting);
         }
         runs.set_phase(&job.id, "evaluating", now_ms()).await?;
-        let names: Vec<String> = engine
-            .mdl()
-            .objectives
-            .iter()
-            .map(|o| o.name.clone())
-            .collect();
         Ok(LabBatch::Ready(
             batch
                 .iter()

@@ -213,7 +213,11 @@ async fn a_dataset_checked_against_a_template_reports_columns_and_flags_rows() {
             }
         })
         .collect();
-    let broken = format!("{}\n1,2,3\n", broken_header.join(","));
+    let broken = format!(
+        "{}\n{}\n",
+        broken_header.join(","),
+        vec!["1"; broken_header.len()].join(",")
+    );
     let res = upload(
         &app,
         &key,
@@ -286,7 +290,7 @@ async fn a_warm_started_campaign_trains_on_the_dataset_and_spends_its_budget_on_
                 "name": "warm",
                 "dataset_id": dataset,
                 "overrides": {"optimizer": {
-                    "budget": 8, "batch_size": 4, "seed": 2,
+                    "budget": 12, "batch_size": 4, "seed": 2,
                     "active_learning": {"initial_samples": 10, "convergence_threshold": 0},
                     "surrogate_config": {"epochs": 30}
                 }}
@@ -324,12 +328,12 @@ async fn a_warm_started_campaign_trains_on_the_dataset_and_spends_its_budget_on_
         .clone();
     assert_eq!(done["status"], "completed", "{done}");
     assert_eq!(
-        done["evaluations_completed"], 8,
+        done["evaluations_completed"], 12,
         "prior rows do not spend the budget"
     );
     assert_eq!(
-        done["current_iteration"], 2,
-        "no initial design: two batches of 4"
+        done["current_iteration"], 3,
+        "no initial design: three batches of 4"
     );
     let after = app
         .get_as(&key, &format!("/v1/campaigns/{id}/results"))
@@ -337,7 +341,7 @@ async fn a_warm_started_campaign_trains_on_the_dataset_and_spends_its_budget_on_
         .json()["data"]
         .clone();
     let rows = after["pareto_front"].as_array().unwrap();
-    assert_eq!(rows.len(), 24);
+    assert_eq!(rows.len(), 28);
     assert_eq!(rows.iter().filter(|r| r["iteration"] == 0).count(), 16);
 
     // A dataset that does not fit the document is refused before the campaign exists.
