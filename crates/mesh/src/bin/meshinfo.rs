@@ -1,0 +1,60 @@
+//! `meshinfo FILE [--unit mm|cm|in]`: the metrics of an STL file (SPEC §6) as one JSON object.
+//!
+//! Without `--unit` the unit is detected; with it the metrics are in that unit and
+//! `unit_confidence` is the model's probability for it. Exit 0 on success, 2 on bad input or
+//! bad arguments (with the reason on stderr).
+
+use mesh::Unit;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: meshinfo FILE [--unit mm|cm|in]";
+
+fn main() -> ExitCode {
+    match run(std::env::args().skip(1).collect()) {
+        Ok(Some(json)) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Ok(None) => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("meshinfo: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: Vec<String>) -> Result<Option<String>, String> {
+    let mut file = None;
+    let mut unit = None;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--unit" => {
+                let value = args.next().ok_or(USAGE)?;
+                unit = Some(value.parse::<Unit>().map_err(|e| e.to_string())?);
+            }
+            _ if file.is_none() && !arg.starts_with("--") => file = Some(arg),
+            _ => return Err(USAGE.to_owned()),
+        }
+    }
+    let file = file.ok_or(USAGE)?;
+    let handle = std::fs::File::open(&file).map_err(|e| format!("cannot read {file}: {e}"))?;
+    let len = handle
+        .metadata()
+        .map_err(|e| format!("cannot read {file}: {e}"))?
+        .len();
+    // Streamed: a binary file is never held in memory whole.
+    let mesh = mesh::read_stl(handle, len).map_err(|e| format!("{file}: {e}"))?;
+    let analysis = mesh::analyse(&mesh);
+    let metrics = match unit {
+        Some(u) => analysis.metrics_in(u),
+        None => analysis.metrics(),
+    };
+    serde_json::to_string(&metrics)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
