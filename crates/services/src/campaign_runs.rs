@@ -396,6 +396,7 @@ impl Services {
             }
         });
 
+        let names: Vec<String> = document.objectives.iter().map(|o| o.name.clone()).collect();
         loop {
             if engine.status() != Status::Running {
                 break;
@@ -437,8 +438,6 @@ impl Services {
             let iteration_no = engine.iteration();
             let outcomes: Vec<Outcome> = match &document.evaluator {
                 mdl::Evaluator::External => {
-                    let names: Vec<String> =
-                        document.objectives.iter().map(|o| o.name.clone()).collect();
                     let at = (engine.iteration(), engine.total_iterations());
                     match self.lab_outcomes(&job, at, &names, &batch, phase).await? {
                         LabBatch::Ready(outcomes) => outcomes,
@@ -473,7 +472,6 @@ impl Services {
                         .collect()
                 }
             };
-            let names: Vec<String> = document.objectives.iter().map(|o| o.name.clone()).collect();
             let results: Vec<(String, Outcome)> = batch
                 .iter()
                 .zip(outcomes)

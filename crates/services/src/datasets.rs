@@ -75,6 +75,9 @@ pub struct Table {
     pub rows: Vec<Map<String, Value>>,
 }
 
+/// A dataset's usable rows for a document, and the rows it left out (as warnings).
+pub type UsableRows = (Vec<(Point, Outcome)>, Vec<ErrorDetail>);
+
 /// What checking a table against an MDL document found.
 #[derive(Debug, Clone, Default)]
 pub struct SchemaCheck {
@@ -219,10 +222,11 @@ fn read_csv(text: &str) -> Result<Cells, Vec<ErrorDetail>> {
     Ok((names, rows))
 }
 
-/// A JSON value whose objects keep their keys in file order (columns are shown as written).
+/// A JSON row: an object with its keys in file order (columns are shown as written), or
+/// anything else (which is not a row).
 enum Ordered {
     Object(Vec<(String, Value)>),
-    Other(Value),
+    Other,
 }
 
 impl<'de> serde::Deserialize<'de> for Ordered {
@@ -243,29 +247,30 @@ impl<'de> serde::Deserialize<'de> for Ordered {
                 }
                 Ok(Ordered::Object(entries))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Ordered, A::Error> {
-                <Value as serde::Deserialize>::deserialize(
-                    serde::de::value::SeqAccessDeserializer::new(seq),
-                )
-                .map(Ordered::Other)
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Ordered, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Ordered::Other)
             }
-            fn visit_bool<E>(self, v: bool) -> Result<Ordered, E> {
-                Ok(Ordered::Other(Value::Bool(v)))
+            fn visit_bool<E>(self, _: bool) -> Result<Ordered, E> {
+                Ok(Ordered::Other)
             }
-            fn visit_i64<E>(self, v: i64) -> Result<Ordered, E> {
-                Ok(Ordered::Other(Value::from(v)))
+            fn visit_i64<E>(self, _: i64) -> Result<Ordered, E> {
+                Ok(Ordered::Other)
             }
-            fn visit_u64<E>(self, v: u64) -> Result<Ordered, E> {
-                Ok(Ordered::Other(Value::from(v)))
+            fn visit_u64<E>(self, _: u64) -> Result<Ordered, E> {
+                Ok(Ordered::Other)
             }
-            fn visit_f64<E>(self, v: f64) -> Result<Ordered, E> {
-                Ok(Ordered::Other(Value::from(v)))
+            fn visit_f64<E>(self, _: f64) -> Result<Ordered, E> {
+                Ok(Ordered::Other)
             }
-            fn visit_str<E>(self, v: &str) -> Result<Ordered, E> {
-                Ok(Ordered::Other(Value::String(v.to_owned())))
+            fn visit_str<E>(self, _: &str) -> Result<Ordered, E> {
+                Ok(Ordered::Other)
             }
             fn visit_unit<E>(self) -> Result<Ordered, E> {
-                Ok(Ordered::Other(Value::Null))
+                Ok(Ordered::Other)
             }
         }
         deserializer.deserialize_any(Visit)
@@ -671,7 +676,7 @@ impl Services {
         id: &str,
         doc: &Mdl,
         path: &str,
-    ) -> Result<(Vec<(Point, Outcome)>, Vec<ErrorDetail>), ServiceError> {
+    ) -> Result<UsableRows, ServiceError> {
         let datasets = self.db.datasets();
         let info = datasets.get(owner, id).await.map_err(|e| match e {
             store::StoreError::NotFound => ServiceError::invalid(
@@ -689,9 +694,7 @@ impl Services {
 
 /// The usable rows and warnings, or 422 `dataset_schema_mismatch` with every column problem
 /// (also when no row is usable).
-fn schema_result(
-    check: SchemaCheck,
-) -> Result<(Vec<(Point, Outcome)>, Vec<ErrorDetail>), ServiceError> {
+fn schema_result(check: SchemaCheck) -> Result<UsableRows, ServiceError> {
     let mut errors: Vec<ErrorDetail> = check
         .errors
         .into_iter()
