@@ -108,13 +108,13 @@ start_postgres
 drop_test_databases
 
 # --- Checks ------------------------------------------------------------------------------
-HOST_PACKAGES=(-p domain -p store -p services -p server -p optimizer -p mdl)
+HOST_PACKAGES=(-p domain -p store -p services -p server -p optimizer -p mdl -p mesh)
 
 step "cargo fmt --check" cargo fmt --all --check
 step "build: server and wasm site (cargo leptos build)" cargo leptos build
 step "clippy (server side)" host_cargo clippy "${HOST_PACKAGES[@]}" --all-targets -- -D warnings
 step "clippy (browser side, wasm32)" \
-  host_cargo clippy -p frontend -p domain -p mdl --target wasm32-unknown-unknown -- -D warnings
+  host_cargo clippy -p frontend -p domain -p mdl -p mesh --target wasm32-unknown-unknown -- -D warnings
 # nextest runs every test in its own process and fails (rather than waits on) a test that
 # hangs; the crates have no doctests.
 step "unit and integration tests on SQLite" \
