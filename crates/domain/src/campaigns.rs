@@ -66,7 +66,7 @@ pub struct CreateCampaignRequest {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub mdl: Option<serde_json::Value>,
-    /// A template id (`tpl_…`) or slug (`battery/nmc-cathode`) to start from.
+    /// A template id (`tmpl_…`) or slug (`battery/nmc-cathode`) to start from.
     #[serde(default)]
     pub template_id: Option<String>,
     /// Changes merged into the template's document (JSON merge patch, RFC 7396).
@@ -82,7 +82,7 @@ pub struct CreateCampaignRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignSummary {
-    /// `cmp_…`.
+    /// `camp_…`.
     pub id: String,
     /// Unique in the account.
     pub name: String,
@@ -131,7 +131,7 @@ pub struct CampaignDetail {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TemplateSummary {
-    /// `tpl_…`.
+    /// `tmpl_…`.
     pub id: String,
     /// `domain/name`, e.g. `battery/nmc-cathode`.
     pub slug: String,
@@ -317,7 +317,7 @@ pub struct ConvergencePoint {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignResults {
-    /// `cmp_…`.
+    /// `camp_…`.
     pub campaign_id: String,
     /// The campaign's status.
     pub status: CampaignStatus,

@@ -51,7 +51,7 @@ impl Services {
             .collect())
     }
 
-    /// `GET /v1/templates/{id}`: one template (built-in by `tpl_…` id or slug, or one of the
+    /// `GET /v1/templates/{id}`: one template (built-in by `tmpl_…` id or slug, or one of the
     /// account's `tmpl_…`) with its MDL.
     pub async fn template(
         &self,
@@ -460,9 +460,9 @@ fn find_template(id: &str) -> Option<&'static Template> {
         .find(|t| t.id == id || template_id_of(t) == id)
 }
 
-/// `tpl_battery_nmc-cathode` for `battery/nmc-cathode`: a path-safe id.
+/// `tmpl_battery_nmc-cathode` for `battery/nmc-cathode`: a path-safe id.
 fn template_id_of(t: &Template) -> String {
-    format!("tpl_{}", t.id.replace('/', "_"))
+    format!("tmpl_{}", t.id.replace('/', "_"))
 }
 
 fn template_detail(t: &'static Template) -> TemplateDetail {
@@ -580,7 +580,7 @@ mod tests {
     fn every_template_has_a_path_safe_id_and_its_counts() {
         for t in TEMPLATES {
             let d = template_detail(t);
-            assert!(d.summary.id.starts_with("tpl_") && !d.summary.id.contains('/'));
+            assert!(d.summary.id.starts_with("tmpl_") && !d.summary.id.contains('/'));
             assert_eq!(find_template(&d.summary.id).map(|x| x.id), Some(t.id));
             assert!(d.summary.parameters_count > 0 && d.summary.objectives_count > 0);
             assert!(!d.summary.description.is_empty(), "{}", t.id);

@@ -159,11 +159,11 @@ mod tests {
     #[test]
     fn every_subscriber_gets_events_published_after_it_subscribed() {
         let hub = ProgressHub::default();
-        hub.publish("cmp_1", "ignored", json!({}));
-        let mut a = hub.subscribe("cmp_1");
-        let mut b = hub.subscribe("cmp_1");
-        let mut other = hub.subscribe("cmp_2");
-        hub.publish("cmp_1", "iteration_start", json!({"iteration": 1}));
+        hub.publish("camp_1", "ignored", json!({}));
+        let mut a = hub.subscribe("camp_1");
+        let mut b = hub.subscribe("camp_1");
+        let mut other = hub.subscribe("camp_2");
+        hub.publish("camp_1", "iteration_start", json!({"iteration": 1}));
         for rx in [&mut a, &mut b] {
             let event = rx.try_recv().unwrap();
             assert_eq!(event.kind, "iteration_start");

@@ -6,7 +6,7 @@ use crate::{AccountId, Db, StoreError};
 /// A stored campaign.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Campaign {
-    /// `cmp_…`.
+    /// `camp_…`.
     pub id: String,
     /// Owner.
     pub account_id: String,
@@ -170,7 +170,7 @@ impl Campaigns {
         new: NewCampaign<'_>,
         now: i64,
     ) -> Result<Campaign, StoreError> {
-        let id = crate::ids::new_id("cmp");
+        let id = crate::ids::new_id("camp");
         let sql = format!(
             "INSERT INTO campaigns (id, account_id, name, domain, mdl, warnings, template_id, \
              dataset_id, budget, parameters_count, objectives_count, created_at, updated_at) \

@@ -64,7 +64,7 @@ async fn a_campaign_created_from_json_mdl_is_listed_and_readable() {
     assert_eq!(res.status, 201, "{}", res.text());
     let data = &res.json()["data"];
     let id = data["id"].as_str().unwrap();
-    assert!(id.starts_with("cmp_"), "{id}");
+    assert!(id.starts_with("camp_"), "{id}");
     assert_eq!(data["name"], "nmc-screen");
     assert_eq!(data["domain"], "battery");
     assert_eq!(data["status"], "created");
@@ -183,10 +183,10 @@ async fn a_template_with_overrides_becomes_a_campaign() {
     let app = TestApp::spawn_with_env(ENV).await;
     let key = app.connect("tpl@example.com").await.api_key;
     let template = app.get_as(&key, "/v1/templates/battery/nmc-cathode").await;
-    // Slugs hold a slash, so the path form uses the tpl_ id.
+    // Slugs hold a slash, so the path form uses the tmpl_ id.
     assert_eq!(template.status, 404);
     let template = app
-        .get_as(&key, "/v1/templates/tpl_battery_nmc-cathode")
+        .get_as(&key, "/v1/templates/tmpl_battery_nmc-cathode")
         .await
         .json();
     let parameters = template["data"]["parameters_count"].clone();
@@ -219,7 +219,7 @@ async fn a_template_with_overrides_becomes_a_campaign() {
     let bad = create(
         &app,
         &key,
-        json!({"template_id": "tpl_battery_nmc-cathode", "overrides": {"optimizer": {"budget": 3}}}),
+        json!({"template_id": "tmpl_battery_nmc-cathode", "overrides": {"optimizer": {"budget": 3}}}),
     )
     .await;
     bad.assert_error(422, "validation_failed");
@@ -366,7 +366,7 @@ async fn another_accounts_campaigns_are_404_and_deleting_needs_the_scope() {
     app.get_as(&owner, &path)
         .await
         .assert_error(404, "not_found");
-    app.get_as(&owner, "/v1/campaigns/cmp_unknown")
+    app.get_as(&owner, "/v1/campaigns/camp_unknown")
         .await
         .assert_error(404, "not_found");
 }

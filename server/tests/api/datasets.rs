@@ -252,7 +252,7 @@ async fn a_dataset_checked_against_a_template_reports_columns_and_flags_rows() {
         &key,
         &[
             ("file", Some("flagged.csv"), flagged.as_bytes()),
-            ("template_id", None, b"tpl_battery_nmc-cathode"),
+            ("template_id", None, b"tmpl_battery_nmc-cathode"),
         ],
     )
     .await;

@@ -52,7 +52,7 @@ async fn the_twelve_built_in_templates_are_listed_and_filtered() {
 async fn a_template_is_read_as_json_and_downloaded_as_yaml() {
     let app = TestApp::spawn().await;
     let key = app.connect("template@example.com").await.api_key;
-    let res = app.get_as(&key, "/v1/templates/tpl_solar_perovskite").await;
+    let res = app.get_as(&key, "/v1/templates/tmpl_solar_perovskite").await;
     assert_eq!(res.status, 200, "{}", res.text());
     let data = &res.json()["data"];
     assert_eq!(data["slug"], "solar/perovskite");
@@ -63,7 +63,7 @@ async fn a_template_is_read_as_json_and_downloaded_as_yaml() {
     );
 
     let file = app
-        .get_as(&key, "/v1/templates/tpl_solar_perovskite/download")
+        .get_as(&key, "/v1/templates/tmpl_solar_perovskite/download")
         .await;
     assert_eq!(file.status, 200);
     assert!(file
@@ -76,10 +76,10 @@ async fn a_template_is_read_as_json_and_downloaded_as_yaml() {
         .contains("solar-perovskite.yaml"));
     assert!(file.text().contains("domain: solar"), "{}", file.text());
 
-    app.get_as(&key, "/v1/templates/tpl_solar_unknown")
+    app.get_as(&key, "/v1/templates/tmpl_solar_unknown")
         .await
         .assert_error(404, "not_found");
-    app.get_as(&key, "/v1/templates/tpl_solar_unknown/download")
+    app.get_as(&key, "/v1/templates/tmpl_solar_unknown/download")
         .await
         .assert_error(404, "not_found");
 }

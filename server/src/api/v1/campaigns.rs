@@ -151,7 +151,7 @@ pub async fn list_campaigns(
 
 /// One campaign with its progress, best objectives and MDL.
 #[utoipa::path(get, path = "/v1/campaigns/{id}", tag = "campaigns", security(("bearer" = [])),
-    params(("id" = String, Path, description = "cmp_…")),
+    params(("id" = String, Path, description = "camp_…")),
     responses((status = 200, body = CampaignDetail), (status = 404, body = ErrorBody)))]
 pub async fn get_campaign(
     State(services): State<Services>,
@@ -163,7 +163,7 @@ pub async fn get_campaign(
 
 /// Deletes a campaign and everything recorded for it.
 #[utoipa::path(delete, path = "/v1/campaigns/{id}", tag = "campaigns", security(("bearer" = [])),
-    params(("id" = String, Path, description = "cmp_…")),
+    params(("id" = String, Path, description = "camp_…")),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)))]
 pub async fn delete_campaign(
     State(services): State<Services>,
@@ -176,7 +176,7 @@ pub async fn delete_campaign(
 
 /// Queues a job that optimises a `created` campaign; 409 `campaign_not_startable` otherwise.
 #[utoipa::path(post, path = "/v1/campaigns/{id}/start", tag = "campaigns", security(("bearer" = [])),
-    params(("id" = String, Path, description = "cmp_…")),
+    params(("id" = String, Path, description = "camp_…")),
     request_body(content = StartCampaignRequest, description = "Optional; an empty body means defaults"),
     responses((status = 202, description = "The queued job", body = JobView),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -200,7 +200,7 @@ pub async fn start_campaign(
 /// Asks a running campaign to stop after its current iteration (results are kept; the
 /// campaign ends `cancelled`); 409 `campaign_not_stoppable` unless it is running.
 #[utoipa::path(post, path = "/v1/campaigns/{id}/stop", tag = "campaigns", security(("bearer" = [])),
-    params(("id" = String, Path, description = "cmp_…")),
+    params(("id" = String, Path, description = "camp_…")),
     responses((status = 202, description = "The job that will stop", body = JobView),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn stop_campaign(
@@ -223,7 +223,7 @@ pub struct CandidatesQuery {
 /// Lab in the loop: the candidates a campaign with an `external` evaluator proposed; with
 /// `status=pending`, those waiting for a measurement.
 #[utoipa::path(get, path = "/v1/campaigns/{id}/candidates", tag = "campaigns", security(("bearer" = [])),
-    params(("id" = String, Path, description = "cmp_…"),
+    params(("id" = String, Path, description = "camp_…"),
         ("status" = Option<String>, Query, description = "pending or evaluated")),
     responses((status = 200, body = [CandidateView]), (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
@@ -246,7 +246,7 @@ pub async fn campaign_candidates(
 /// `[{candidate_id, failed: true}]`, recorded all or nothing. When they complete the batch,
 /// the campaign continues with its next iteration.
 #[utoipa::path(post, path = "/v1/campaigns/{id}/evaluations", tag = "campaigns", security(("bearer" = [])),
-    params(("id" = String, Path, description = "cmp_…")),
+    params(("id" = String, Path, description = "camp_…")),
     request_body = [EvaluationInput],
     responses((status = 200, body = EvaluationsAccepted), (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -287,7 +287,7 @@ pub enum ResultsFormat {
 /// Every evaluation (or only the Pareto front) with the hypervolume and its history per
 /// iteration, as JSON or CSV.
 #[utoipa::path(get, path = "/v1/campaigns/{id}/results", tag = "campaigns", security(("bearer" = [])),
-    params(("id" = String, Path, description = "cmp_…"),
+    params(("id" = String, Path, description = "camp_…"),
         ("pareto_only" = Option<bool>, Query, description = "Only the Pareto front"),
         ("format" = Option<String>, Query, description = "json (default) or csv")),
     responses((status = 200, body = CampaignResults), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]

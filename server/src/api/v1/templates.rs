@@ -75,9 +75,9 @@ pub async fn create_template(
     ))
 }
 
-/// One template (by `tpl_…`/`tmpl_…` id or by slug) with its MDL document as JSON.
+/// One template (by `tmpl_…`/`tmpl_…` id or by slug) with its MDL document as JSON.
 #[utoipa::path(get, path = "/v1/templates/{id}", tag = "templates", security(("bearer" = [])),
-    params(("id" = String, Path, description = "tpl_…, tmpl_… or the slug")),
+    params(("id" = String, Path, description = "tmpl_…, tmpl_… or the slug")),
     responses((status = 200, body = TemplateDetail), (status = 404, body = ErrorBody)))]
 pub async fn get_template(
     State(services): State<Services>,
@@ -89,7 +89,7 @@ pub async fn get_template(
 
 /// The template's MDL document as a YAML file.
 #[utoipa::path(get, path = "/v1/templates/{id}/download", tag = "templates", security(("bearer" = [])),
-    params(("id" = String, Path, description = "tpl_…, tmpl_… or the slug")),
+    params(("id" = String, Path, description = "tmpl_…, tmpl_… or the slug")),
     responses((status = 200, description = "application/yaml", content_type = "application/yaml", body = String),
         (status = 404, body = ErrorBody)))]
 pub async fn download_template(
