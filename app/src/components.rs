@@ -2,4 +2,7 @@
 
 pub mod charts;
 pub mod layout;
+pub mod log_tail;
+pub mod mdl_editor;
+pub mod template_gallery;
 pub mod theme_toggle;

@@ -3,6 +3,7 @@
 
 pub mod components;
 pub mod error;
+mod format;
 pub mod pages;
 mod routes;
 pub mod server_fns;

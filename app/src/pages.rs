@@ -4,5 +4,6 @@ pub mod area_page;
 pub mod auth;
 pub mod campaigns;
 pub mod home_page;
+pub mod jobs;
 pub mod not_found_page;
 pub mod settings;

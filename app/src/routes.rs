@@ -12,7 +12,11 @@ use crate::pages::auth::sign_in_page::SignInPage;
 use crate::pages::auth::sign_up_page::SignUpPage;
 use crate::pages::campaigns::dashboard_page::CampaignDashboardPage;
 use crate::pages::campaigns::list_page::CampaignsPage;
+use crate::pages::campaigns::new_page::NewCampaignPage;
+use crate::pages::campaigns::templates_page::TemplatesPage;
 use crate::pages::home_page::HomePage;
+use crate::pages::jobs::job_page::JobPage;
+use crate::pages::jobs::list_page::JobsPage;
 use crate::pages::not_found_page::NotFoundPage;
 use crate::pages::settings::api_keys_page::ApiKeysPage;
 use crate::pages::settings::settings_page::SettingsPage;
@@ -34,7 +38,11 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/campaigns") view=CampaignsPage ssr=SsrMode::Async />
+                    <Route path=path!("/campaigns/new") view=NewCampaignPage ssr=SsrMode::Async />
                     <Route path=path!("/campaigns/:id") view=CampaignDashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/templates") view=TemplatesPage ssr=SsrMode::Async />
+                    <Route path=path!("/jobs") view=JobsPage ssr=SsrMode::Async />
+                    <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async />
                     <Route path=path!("/print") view=|| view! { <AreaPage area=Area::Print /> } ssr=SsrMode::Async />
                     <Route path=path!("/orders") view=|| view! { <AreaPage area=Area::Orders /> } ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />

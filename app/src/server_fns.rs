@@ -3,7 +3,9 @@
 pub mod api_keys;
 pub mod auth;
 pub mod campaigns;
+pub mod jobs;
 pub mod status;
+pub mod templates;
 
 /// The URL prefix of every server function.
 pub const PREFIX: &str = "/api/fn";
@@ -110,6 +112,35 @@ pub(crate) mod ssr {
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|accept| accept.contains("text/html"))
+    }
+
+    /// Without JavaScript, sends the browser back to the local page `back` with `error=<code>`
+    /// added to its query; with it, returns the error for the page to show in place.
+    pub fn back_to_form(headers: &HeaderMap, error: AppError, back: &str) -> Result<(), AppError> {
+        if wants_html(headers) {
+            let back = safe_next(back);
+            let separator = if back.contains('?') { '&' } else { '?' };
+            leptos_axum::redirect(&format!("{back}{separator}error={}", error.code));
+            Ok(())
+        } else {
+            Err(error)
+        }
+    }
+
+    /// The list parameters for the first (largest) page of a list with `spec`, plus `filters`.
+    pub fn first_page(
+        spec: &domain::listing::ListSpec,
+        filters: &[(&str, &str)],
+    ) -> Result<domain::listing::ListParams, AppError> {
+        let per_page = domain::listing::MAX_PER_PAGE.to_string();
+        domain::listing::ListParams::parse(
+            filters
+                .iter()
+                .copied()
+                .chain([("per_page", per_page.as_str())]),
+            spec,
+        )
+        .map_err(|d| from_service(ServiceError::Invalid(d)))
     }
 
     /// A local path to continue to after signing in; anything else becomes `/account`, so a

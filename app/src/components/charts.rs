@@ -156,10 +156,106 @@ pub fn ParetoChart(
     let title = summary.clone();
     view! {
         <svg class="chart pareto-chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
-            aria-label=summary.clone() data-points=points.len() data-front=front>
+            aria-label=summary.clone() data-kind="scatter" data-points=points.len() data-front=front>
             <title>{title}</title>
             <Axes frame=frame x_label y_label />
             <g>{dots}</g>
+        </svg>
+    }
+}
+
+/// One axis of a parallel-coordinates chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectiveAxis {
+    /// The objective's name.
+    pub name: String,
+    /// Larger is better; the axis is drawn so that better is always up.
+    pub maximize: bool,
+}
+
+/// Evaluations on three or more objectives as parallel coordinates: one vertical axis per
+/// objective (better up), one line per evaluation, Pareto-front members drawn emphasised.
+#[component]
+pub fn ParallelCoordinatesChart(
+    /// The objectives, in MDL order.
+    axes: Vec<ObjectiveAxis>,
+    /// Per feasible evaluation: its values in axis order and whether it is on the front.
+    lines: Vec<(Vec<f64>, bool)>,
+) -> impl IntoView {
+    const PC_HEIGHT: f64 = 300.0;
+    const PC_TOP: f64 = 28.0;
+    const PC_BOTTOM: f64 = 56.0;
+    const PC_SIDE: f64 = 72.0;
+    let n = axes.len().max(2);
+    let x_of = |i: usize| PC_SIDE + i as f64 * (WIDTH - 2.0 * PC_SIDE) / (n - 1) as f64;
+    let (y_top, y_bottom) = (PC_TOP, PC_HEIGHT - PC_BOTTOM);
+    let ranges: Vec<(f64, f64)> = (0..axes.len())
+        .map(|i| padded(lines.iter().filter_map(move |(v, _)| v.get(i).copied())).1)
+        .collect();
+    // 0 at the bottom (worst), 1 at the top (best).
+    let height_of = |i: usize, v: f64| -> f64 {
+        let (lo, hi) = ranges[i];
+        let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+        let t = if axes[i].maximize { t } else { 1.0 - t };
+        y_bottom - t.clamp(0.0, 1.0) * (y_bottom - y_top)
+    };
+    let polyline = |values: &[f64]| -> String {
+        values
+            .iter()
+            .enumerate()
+            .take(axes.len())
+            .map(|(i, v)| format!("{:.1},{:.1}", x_of(i), height_of(i, *v)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    // Dominated lines first, so the front is drawn on top of them.
+    let mut ordered: Vec<&(Vec<f64>, bool)> = lines.iter().collect();
+    ordered.sort_by_key(|(_, on_front)| *on_front);
+    let drawn = ordered
+        .into_iter()
+        .map(|(values, on_front)| {
+            view! {
+                <polyline class=if *on_front { "pareto" } else { "dominated" }
+                    points=polyline(values) />
+            }
+        })
+        .collect_view();
+    let axis_views = axes
+        .iter()
+        .enumerate()
+        .map(|(i, axis)| {
+            let (lo, hi) = ranges[i];
+            let (best, worst) = if axis.maximize { (hi, lo) } else { (lo, hi) };
+            let x = x_of(i);
+            let direction = if axis.maximize { "max" } else { "min" };
+            view! {
+                <line x1=x y1=y_top x2=x y2=y_bottom />
+                <text x=x y=y_top - 8.0 text-anchor="middle">{label(best)}</text>
+                <text x=x y=y_bottom + 14.0 text-anchor="middle">{label(worst)}</text>
+                <text x=x y=y_bottom + 30.0 text-anchor="middle" class="axis-title">{axis.name.clone()}</text>
+                <text x=x y=y_bottom + 44.0 text-anchor="middle">{format!("({direction})")}</text>
+            }
+        })
+        .collect_view();
+    let front = lines.iter().filter(|l| l.1).count();
+    let names = axes
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let summary = format!(
+        "Parallel coordinates of {} objectives ({names}), better up: {} evaluations, {front} on the Pareto front",
+        axes.len(),
+        lines.len()
+    );
+    let title = summary.clone();
+    view! {
+        <svg class="chart pareto-chart parallel-chart" viewBox=format!("0 0 {WIDTH} {PC_HEIGHT}")
+            role="img" aria-label=summary.clone() data-kind="parallel" data-axes=axes.len()
+            data-points=lines.len() data-front=front>
+            <title>{title}</title>
+            <g class="axes">{axis_views}</g>
+            <g class="lines">{drawn}</g>
         </svg>
     }
 }

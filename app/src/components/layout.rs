@@ -21,6 +21,8 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <nav aria-label="Main">
                     <ul class="nav-list">
                         <li><A href="/campaigns">"Campaigns"</A></li>
+                        <li><A href="/templates">"Templates"</A></li>
+                        <li><A href="/jobs">"Jobs"</A></li>
                         <li><A href="/print">"Print"</A></li>
                         <li><A href="/orders">"Orders"</A></li>
                         <li><A href="/settings">"Settings"</A></li>

@@ -1,9 +1,25 @@
 //! The campaign pages' operations, for the signed-in user.
 
-use domain::campaigns::{CampaignDashboard, CampaignSummary};
+use domain::campaigns::{CampaignDashboard, CampaignSummary, JobLogLine, JobView};
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+
+/// How many log lines the dashboard shows.
+pub const DASHBOARD_LOG_LINES: i64 = 20;
+
+/// Everything a campaign's dashboard shows: the campaign with its results, its newest job and
+/// the tail of that job's log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DashboardData {
+    /// The campaign and its results.
+    pub dashboard: CampaignDashboard,
+    /// The newest job that ran (or runs) the campaign, if it was ever started.
+    pub latest_job: Option<JobView>,
+    /// The last [`DASHBOARD_LOG_LINES`] lines of that job's log, oldest first.
+    pub logs: Vec<JobLogLine>,
+}
 
 /// The account's campaigns, newest first (the first hundred); `None` for a visitor who is not
 /// signed in (the list page invites them to sign in rather than failing).
@@ -28,9 +44,9 @@ pub async fn list_campaigns() -> Result<Option<Vec<CampaignSummary>>, AppError> 
     Ok(Some(campaigns))
 }
 
-/// One campaign with its results, for its dashboard.
+/// One campaign with its results, newest job and log tail, for its dashboard.
 #[server(prefix = "/api/fn", endpoint = "get_campaign_dashboard")]
-pub async fn get_campaign_dashboard(id: String) -> Result<CampaignDashboard, AppError> {
+pub async fn get_campaign_dashboard(id: String) -> Result<DashboardData, AppError> {
     use crate::error::ssr::from_service;
     use crate::server_fns::ssr::*;
     let caller = require_caller().await?;
@@ -43,7 +59,140 @@ pub async fn get_campaign_dashboard(id: String) -> Result<CampaignDashboard, App
         .campaign_results(&caller, &id, false)
         .await
         .map_err(from_service)?;
-    Ok(CampaignDashboard { campaign, results })
+    let params = first_page(
+        &crate::server_fns::jobs::ssr::JOB_LIST,
+        &[("campaign_id", id.as_str())],
+    )?;
+    let (jobs, _) = services
+        .list_jobs(&caller, &params)
+        .await
+        .map_err(from_service)?;
+    let latest_job = jobs.into_iter().next();
+    let logs = match &latest_job {
+        Some(job) => services
+            .job_logs(&caller, &job.id, None, None, Some(DASHBOARD_LOG_LINES))
+            .await
+            .map_err(from_service)?,
+        None => Vec::new(),
+    };
+    Ok(DashboardData {
+        dashboard: CampaignDashboard { campaign, results },
+        latest_job,
+        logs,
+    })
+}
+
+/// Creates a campaign from a built-in template, named `name`, optionally with another
+/// evaluation `budget`, then opens its dashboard. Without JavaScript a failure goes back to
+/// `back` (the gallery's page) with `?error=<code>&template=<id>`.
+#[server(prefix = "/api/fn", endpoint = "create_campaign_from_template")]
+pub async fn create_campaign_from_template(
+    template_id: String,
+    name: String,
+    budget: String,
+    back: String,
+) -> Result<(), AppError> {
+    use crate::error::ssr::from_service;
+    use crate::server_fns::ssr::*;
+    let headers = headers().await?;
+    // Only the gallery's own pages: the value ends up in a Location header.
+    let page = if back == "/templates" {
+        "/templates"
+    } else {
+        "/campaigns/new"
+    };
+    let back = format!("{page}?template={}", ssr::encode(&template_id));
+    let created = async {
+        let caller = require_caller().await?;
+        let overrides = match budget.trim() {
+            "" => None,
+            text => {
+                let budget: u32 = text.parse().map_err(|_| {
+                    from_service(services::ServiceError::invalid(
+                        domain::error::ErrorDetail::new(
+                            "optimizer.budget",
+                            "the budget must be a whole number of evaluations",
+                        )
+                        .with_value(text),
+                    ))
+                })?;
+                Some(serde_json::json!({ "optimizer": { "budget": budget } }))
+            }
+        };
+        let request = domain::campaigns::CreateCampaignRequest {
+            name: Some(name.trim().to_owned()),
+            domain: None,
+            mdl: None,
+            template_id: Some(template_id.clone()),
+            overrides,
+            dataset_id: None,
+        };
+        services()?
+            .create_campaign(&caller, request)
+            .await
+            .map_err(from_service)
+    }
+    .await;
+    match created {
+        Ok(campaign) => {
+            leptos_axum::redirect(&format!("/campaigns/{}", campaign.summary.id));
+            Ok(())
+        }
+        Err(error) => back_to_form(&headers, error, &back),
+    }
+}
+
+/// Creates a campaign from an MDL document (YAML or JSON), then opens its dashboard. An
+/// invalid document answers 422 `validation_failed` with every problem in `details`.
+#[server(prefix = "/api/fn", endpoint = "create_campaign_from_mdl")]
+pub async fn create_campaign_from_mdl(mdl: String) -> Result<(), AppError> {
+    use crate::error::ssr::from_service;
+    use crate::server_fns::ssr::*;
+    let headers = headers().await?;
+    let created = async {
+        let caller = require_caller().await?;
+        services()?
+            .create_campaign_from_yaml(&caller, &mdl, None, None, None)
+            .await
+            .map_err(from_service)
+    }
+    .await;
+    match created {
+        Ok(campaign) => {
+            leptos_axum::redirect(&format!("/campaigns/{}", campaign.summary.id));
+            Ok(())
+        }
+        Err(error) => back_to_form(&headers, error, "/campaigns/new"),
+    }
+}
+
+/// Stops a running campaign after its current iteration (it ends `cancelled`).
+#[server(prefix = "/api/fn", endpoint = "stop_campaign")]
+pub async fn stop_campaign(id: String) -> Result<(), AppError> {
+    use crate::error::ssr::from_service;
+    use crate::server_fns::ssr::*;
+    let caller = require_caller().await?;
+    services()?
+        .stop_campaign(&caller, &id)
+        .await
+        .map_err(from_service)?;
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    /// Percent-encodes a value for a query parameter.
+    pub fn encode(value: &str) -> String {
+        value
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                other => format!("%{other:02X}"),
+            })
+            .collect()
+    }
 }
 
 /// Starts a `created` campaign on the job queue.

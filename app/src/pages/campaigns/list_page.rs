@@ -17,9 +17,10 @@ pub fn CampaignsPage() -> impl IntoView {
             <h1>"Campaigns"</h1>
             <p class="lead">
                 "Multi-objective optimization campaigns over a design space written in MDL. "
-                "Create them from a template or an MDL document through the API ("
-                <a href="/v1/docs">"documentation"</a>")."
+                "Create them here from a template or an MDL document, or through the API ("
+                <a href="/v1/docs" rel="external">"documentation"</a>")."
             </p>
+            <p><a class="button" href="/campaigns/new">"New campaign"</a></p>
             // The area's landing page: visitors get an invitation, not a redirect.
             <CampaignTable campaigns />
         </section>
