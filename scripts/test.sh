@@ -119,7 +119,7 @@ step "clippy (browser side, wasm32)" \
 # hangs; the crates have no doctests.
 step "unit and integration tests on SQLite" \
   env MC_TEST_DATABASE=sqlite RUSTFLAGS="--cfg erase_components" \
-  cargo nextest run --no-fail-fast "${HOST_PACKAGES[@]}"
+  cargo nextest run --no-fail-fast "${HOST_PACKAGES[@]}" -p app --features app/ssr
 step "store and API integration tests on PostgreSQL" \
   env MC_TEST_DATABASE=postgres RUSTFLAGS="--cfg erase_components" \
   cargo nextest run --no-fail-fast -p store --test store -p server --test api

@@ -14,6 +14,8 @@ use crate::pages::campaigns::dashboard_page::CampaignDashboardPage;
 use crate::pages::campaigns::list_page::CampaignsPage;
 use crate::pages::campaigns::new_page::NewCampaignPage;
 use crate::pages::campaigns::templates_page::TemplatesPage;
+use crate::pages::datasets::dataset_page::DatasetPage;
+use crate::pages::datasets::list_page::DatasetsPage;
 use crate::pages::home_page::HomePage;
 use crate::pages::jobs::job_page::JobPage;
 use crate::pages::jobs::list_page::JobsPage;
@@ -41,6 +43,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/campaigns/new") view=NewCampaignPage ssr=SsrMode::Async />
                     <Route path=path!("/campaigns/:id") view=CampaignDashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/templates") view=TemplatesPage ssr=SsrMode::Async />
+                    <Route path=path!("/datasets") view=DatasetsPage ssr=SsrMode::Async />
+                    <Route path=path!("/datasets/:id") view=DatasetPage ssr=SsrMode::Async />
                     <Route path=path!("/jobs") view=JobsPage ssr=SsrMode::Async />
                     <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async />
                     <Route path=path!("/print") view=|| view! { <AreaPage area=Area::Print /> } ssr=SsrMode::Async />

@@ -3,7 +3,9 @@
 pub mod api_keys;
 pub mod auth;
 pub mod campaigns;
+pub mod datasets;
 pub mod jobs;
+pub mod lab;
 pub mod status;
 pub mod templates;
 

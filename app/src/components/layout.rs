@@ -23,6 +23,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                         <li><A href="/campaigns">"Campaigns"</A></li>
                         <li><A href="/templates">"Templates"</A></li>
                         <li><A href="/jobs">"Jobs"</A></li>
+                        <li><A href="/datasets">"Datasets"</A></li>
                         <li><A href="/print">"Print"</A></li>
                         <li><A href="/orders">"Orders"</A></li>
                         <li><A href="/settings">"Settings"</A></li>

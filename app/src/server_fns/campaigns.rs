@@ -19,6 +19,8 @@ pub struct DashboardData {
     pub latest_job: Option<JobView>,
     /// The last [`DASHBOARD_LOG_LINES`] lines of that job's log, oldest first.
     pub logs: Vec<JobLogLine>,
+    /// For a lab-in-the-loop campaign, the candidates waiting for a measurement.
+    pub pending: Vec<domain::campaigns::CandidateView>,
 }
 
 /// The account's campaigns, newest first (the first hundred); `None` for a visitor who is not
@@ -75,10 +77,19 @@ pub async fn get_campaign_dashboard(id: String) -> Result<DashboardData, AppErro
             .map_err(from_service)?,
         None => Vec::new(),
     };
+    let pending = if campaign.mdl["evaluator"]["type"] == "external" {
+        services
+            .campaign_candidates(&caller, &id, Some("pending"))
+            .await
+            .map_err(from_service)?
+    } else {
+        Vec::new()
+    };
     Ok(DashboardData {
         dashboard: CampaignDashboard { campaign, results },
         latest_job,
         logs,
+        pending,
     })
 }
 

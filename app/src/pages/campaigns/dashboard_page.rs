@@ -13,6 +13,7 @@ use leptos_router::hooks::use_params_map;
 use crate::components::charts::{
     HypervolumeChart, ObjectiveAxis, ParallelCoordinatesChart, ParetoChart,
 };
+use crate::components::lab_panel::LabPanel;
 use crate::components::log_tail::LogTail;
 use crate::error::{AppError, AppErrorView};
 use crate::pages::auth::{user_resource, RequireUser};
@@ -20,6 +21,7 @@ use crate::server_fns::campaigns::{
     get_campaign_dashboard, DashboardData, StartCampaign, StopCampaign,
 };
 use crate::server_fns::jobs::RetryJob;
+use crate::server_fns::lab::SubmitLabResult;
 
 /// The dashboard's actions, each a form that works before hydration.
 #[derive(Clone, Copy)]
@@ -27,6 +29,7 @@ struct Actions {
     start: ServerAction<StartCampaign>,
     stop: ServerAction<StopCampaign>,
     retry: ServerAction<RetryJob>,
+    lab: ServerAction<SubmitLabResult>,
 }
 
 impl Actions {
@@ -48,6 +51,7 @@ pub fn CampaignDashboardPage() -> impl IntoView {
         start: ServerAction::<StartCampaign>::new(),
         stop: ServerAction::<StopCampaign>::new(),
         retry: ServerAction::<RetryJob>::new(),
+        lab: ServerAction::<SubmitLabResult>::new(),
     };
     let dashboard = Resource::new(
         move || {
@@ -56,6 +60,7 @@ pub fn CampaignDashboardPage() -> impl IntoView {
                 actions.start.version().get(),
                 actions.stop.version().get(),
                 actions.retry.version().get(),
+                actions.lab.version().get(),
             )
         },
         |(id, ..)| get_campaign_dashboard(id),
@@ -122,6 +127,7 @@ fn DashboardBody(d: DashboardData, actions: Actions, sort: RwSignal<SortState>) 
         dashboard,
         latest_job,
         logs,
+        pending,
     } = d;
     let c = dashboard.campaign;
     let r = dashboard.results;
@@ -201,6 +207,17 @@ fn DashboardBody(d: DashboardData, actions: Actions, sort: RwSignal<SortState>) 
                         "Running on the job queue; the charts follow each iteration "
                         "(without JavaScript, reload to see the latest)."
                     </p>
+                }
+            })}
+        {(status == CampaignStatus::Running && c.mdl["evaluator"]["type"] == "external")
+            .then(|| {
+                view! {
+                    <LabPanel
+                        campaign_id=id.clone()
+                        objectives=objectives.clone()
+                        pending
+                        submit=actions.lab
+                    />
                 }
             })}
         <h2>"Hypervolume"</h2>
