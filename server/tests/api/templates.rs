@@ -52,7 +52,9 @@ async fn the_twelve_built_in_templates_are_listed_and_filtered() {
 async fn a_template_is_read_as_json_and_downloaded_as_yaml() {
     let app = TestApp::spawn().await;
     let key = app.connect("template@example.com").await.api_key;
-    let res = app.get_as(&key, "/v1/templates/tmpl_solar_perovskite").await;
+    let res = app
+        .get_as(&key, "/v1/templates/tmpl_solar_perovskite")
+        .await;
     assert_eq!(res.status, 200, "{}", res.text());
     let data = &res.json()["data"];
     assert_eq!(data["slug"], "solar/perovskite");
