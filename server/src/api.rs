@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod request_id;
 pub mod system;
+pub mod uploads;
 pub mod v1;
 
 use axum::extract::{DefaultBodyLimit, OriginalUri};
@@ -70,6 +71,12 @@ pub fn v1_router(state: &AppState, extra: Router<AppState>) -> Router<AppState> 
             get(v1::datasets::download_dataset),
         )
         .route("/ws/campaigns/{id}", get(v1::ws::campaign_socket))
+        .route("/catalog", get(v1::files::catalog))
+        .route("/files", get(v1::files::list_files))
+        .route("/files/presign", post(v1::files::presign))
+        .route("/files/confirm", post(v1::files::confirm))
+        .route("/files/{id}", get(v1::files::get_file))
+        .route("/files/{id}/unit", post(v1::files::set_unit))
         .route("/jobs", get(v1::jobs::list_jobs))
         .route("/jobs/{id}", get(v1::jobs::get_job))
         .route("/jobs/{id}/logs", get(v1::jobs::job_logs))

@@ -49,6 +49,8 @@ pub struct Settings {
     /// `MATTERCRAFT_TRUST_PROXY`: take the client address from `X-Forwarded-For` (only behind
     /// a proxy that sets it).
     pub trust_proxy: bool,
+    /// `MATTERCRAFT_MAX_UPLOAD_BYTES`: the largest part a file upload may have (100 MB).
+    pub max_upload_bytes: u64,
 }
 
 const SECRET_FILE: &str = "secret.key";
@@ -112,7 +114,13 @@ impl Settings {
                 bail!("MATTERCRAFT_TRUST_PROXY must be 'true' or 'false', not '{other}'")
             }
         };
+        let max_upload_bytes = parse_number(
+            get("MATTERCRAFT_MAX_UPLOAD_BYTES"),
+            "MATTERCRAFT_MAX_UPLOAD_BYTES",
+            services::files::DEFAULT_MAX_UPLOAD_BYTES as usize,
+        )? as u64;
         Ok(Self {
+            max_upload_bytes,
             rate_limit_per_minute,
             trust_proxy,
             database_url,
@@ -137,8 +145,22 @@ impl Settings {
             },
             rate_limit_per_minute: self.rate_limit_per_minute,
             trust_proxy: self.trust_proxy,
+            max_upload_bytes: self.max_upload_bytes,
             ..services::ServiceConfig::development()
         }
+    }
+
+    /// The service layer over `db` with these settings, storing uploaded files under the data
+    /// folder's `objects/`.
+    pub fn services(&self, db: store::Db) -> anyhow::Result<services::Services> {
+        use secrecy::ExposeSecret;
+        let storage = services::storage::LocalDisk::new(
+            self.data_dir.join("objects"),
+            self.secret.expose_secret().as_bytes(),
+        )
+        .with_context(|| format!("cannot create {}", self.data_dir.join("objects").display()))?;
+        Ok(services::Services::new(db, self.service_config())
+            .with_storage(std::sync::Arc::new(storage)))
     }
 }
 

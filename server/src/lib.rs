@@ -53,6 +53,11 @@ pub fn build_router_with(state: AppState, extra_v1: Router<AppState>) -> Router 
     Router::new()
         .route("/health", get(api::system::health))
         .route("/ready", get(api::system::ready))
+        .route(
+            "/uploads/{*key}",
+            axum::routing::put(api::uploads::put_upload)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .nest("/v1", api::v1_router(&state, extra_v1))
         .merge(pages)
         .layer(CompressionLayer::new())

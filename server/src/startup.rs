@@ -18,7 +18,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let db = connect(&settings).await?;
     let leptos = get_configuration(None).context("reading the Leptos configuration")?;
     let addr = leptos.leptos_options.site_addr;
-    let services = Services::new(db.clone(), settings.service_config());
+    let services = settings.services(db.clone())?;
     start_progress_relay(&services).await?;
     if settings.environment == Environment::Development {
         print_demo_account(&services, addr).await?;
@@ -61,7 +61,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
 pub async fn worker(settings: Settings) -> anyhow::Result<()> {
     let db = connect(&settings).await?;
     let leptos = get_configuration(None).context("reading the Leptos configuration")?;
-    let services = Services::new(db.clone(), settings.service_config());
+    let services = settings.services(db.clone())?;
     start_progress_relay(&services).await?;
     let state = AppState {
         leptos_options: leptos.leptos_options,

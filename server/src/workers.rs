@@ -3,6 +3,7 @@
 //! Later features add one file per job under `workers/` and register it here.
 
 use services::campaign_runs::CAMPAIGN_JOB;
+use services::files::FILE_ANALYSIS_JOB;
 use services::Services;
 use store::jobs::{Job, JobHandler, Runner, RunnerConfig};
 
@@ -22,12 +23,40 @@ pub fn runner(state: &AppState, settings: &Settings) -> Runner {
         lease: settings.job_lease,
         ..RunnerConfig::new(worker_id)
     };
-    Runner::new(state.services.db(), config).register(
-        CAMPAIGN_JOB,
-        CampaignJobHandler {
-            services: state.services.clone(),
-        },
-    )
+    Runner::new(state.services.db(), config)
+        .register(
+            CAMPAIGN_JOB,
+            CampaignJobHandler {
+                services: state.services.clone(),
+            },
+        )
+        .register(
+            FILE_ANALYSIS_JOB,
+            FileAnalysisHandler {
+                services: state.services.clone(),
+            },
+        )
+}
+
+/// Analyses one confirmed file: `{"file_id": "…"}`.
+pub struct FileAnalysisHandler {
+    /// The service layer the job runs through.
+    pub services: Services,
+}
+
+#[async_trait::async_trait]
+impl JobHandler for FileAnalysisHandler {
+    async fn run(&self, job: &Job) -> anyhow::Result<()> {
+        let Some(id) = job.payload.get("file_id").and_then(|v| v.as_str()) else {
+            return Err(store::jobs::permanent(
+                "file analysis job without a file_id",
+            ));
+        };
+        self.services
+            .analyse_file(id)
+            .await
+            .map_err(|e| anyhow::anyhow!("file analysis {id}: {e}"))
+    }
 }
 
 /// Runs (or resumes after a crash) one campaign job: `{"job_id": "job_…"}`.

@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod datasets;
 pub mod envelope;
 pub mod error;
+pub mod files;
 pub mod listing;
 pub mod status;
 pub mod time;

@@ -5,10 +5,12 @@ pub mod campaign_runs;
 pub mod campaigns;
 pub mod datasets;
 pub mod error;
+pub mod files;
 pub mod identity;
 pub mod progress;
 pub mod rate_limit;
 pub mod request_id;
+pub mod storage;
 mod system;
 
 use std::sync::Arc;
@@ -31,6 +33,8 @@ pub struct ServiceConfig {
     pub session_ttl: Duration,
     /// Believe `X-Forwarded-For` for the client address (only behind a proxy that sets it).
     pub trust_proxy: bool,
+    /// The largest part a file upload may have.
+    pub max_upload_bytes: u64,
 }
 
 impl ServiceConfig {
@@ -41,6 +45,7 @@ impl ServiceConfig {
             rate_limit_per_minute: 60,
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             trust_proxy: false,
+            max_upload_bytes: files::DEFAULT_MAX_UPLOAD_BYTES,
         }
     }
 }
@@ -51,6 +56,7 @@ pub struct Services {
     db: Db,
     config: Arc<ServiceConfig>,
     progress: progress::ProgressHub,
+    storage: Option<Arc<dyn storage::ObjectStore>>,
 }
 
 impl Services {
@@ -60,7 +66,16 @@ impl Services {
             db,
             config: Arc::new(config),
             progress: progress::ProgressHub::default(),
+            storage: None,
         }
+    }
+
+    /// The same services with `storage` for uploaded files (without one, file operations
+    /// fail as misconfigured).
+    #[must_use]
+    pub fn with_storage(mut self, storage: Arc<dyn storage::ObjectStore>) -> Self {
+        self.storage = Some(storage);
+        self
     }
 
     /// The database handle.

@@ -12,6 +12,7 @@ pub mod campaigns;
 pub mod datasets;
 mod db;
 mod error;
+pub mod files;
 pub mod ids;
 pub mod jobs;
 pub mod rate_counters;

@@ -69,6 +69,14 @@ pub enum ApiError {
         /// Why.
         message: String,
     },
+    /// 410: something that existed is no longer usable (an expired upload URL).
+    #[error("{message}")]
+    Gone {
+        /// Stable code, e.g. `upload_url_expired`.
+        code: &'static str,
+        /// What happened and what to do.
+        message: String,
+    },
     /// 413 `payload_too_large`.
     #[error("The request body is larger than the limit of {limit} bytes.")]
     PayloadTooLarge {
@@ -98,6 +106,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) | ApiError::InvalidState { .. } => StatusCode::CONFLICT,
+            ApiError::Gone { .. } => StatusCode::GONE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -113,7 +122,7 @@ impl ApiError {
             ApiError::ValidationFailed { code, .. } => code,
             ApiError::Unauthorized(_) => "invalid_api_key",
             ApiError::InvalidCredentials => "invalid_credentials",
-            ApiError::Forbidden { code, .. } => code,
+            ApiError::Forbidden { code, .. } | ApiError::Gone { code, .. } => code,
             ApiError::RateLimited { .. } => "rate_limit_exceeded",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",

@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod campaigns;
 pub mod connect;
 pub mod datasets;
+pub mod files;
 pub mod jobs;
 pub mod templates;
 pub mod ws;

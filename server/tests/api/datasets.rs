@@ -9,8 +9,11 @@ use crate::helpers::{assert_hidden_from, TestApp, TestResponse};
 
 const ENV: &[(&str, &str)] = &[("MATTERCRAFT_MAX_JSON_BYTES", "65536")];
 
-/// A multipart upload: `(field, filename, content)`; a filename makes the field a file.
-async fn upload(app: &TestApp, key: &str, fields: &[(&str, Option<&str>, &[u8])]) -> TestResponse {
+/// A multipart field: `(name, filename, content)`; a filename makes the field a file.
+type Field<'a> = (&'a str, Option<&'a str>, &'a [u8]);
+
+/// A multipart upload of `fields`.
+async fn upload(app: &TestApp, key: &str, fields: &[Field<'_>]) -> TestResponse {
     let boundary = "mc-dataset-boundary";
     let mut body: Vec<u8> = Vec::new();
     for (name, filename, content) in fields {
@@ -164,7 +167,7 @@ async fn a_json_dataset_keeps_labels_as_text() {
 async fn broken_or_oversized_uploads_are_refused_with_a_reason() {
     let app = TestApp::spawn_with_env(ENV).await;
     let key = app.connect("data-bad@example.com").await.api_key;
-    let cases: Vec<(Vec<(&str, Option<&str>, &[u8])>, &str)> = vec![
+    let cases: Vec<(Vec<Field<'_>>, &str)> = vec![
         (vec![("name", None, b"no file")], "file"),
         (vec![("file", Some("notes.txt"), b"a,b\n1,2\n")], "file"),
         (vec![("file", Some("ragged.csv"), b"a,b\n1,2\n3\n")], "file"),
@@ -200,7 +203,7 @@ async fn a_dataset_checked_against_a_template_reports_columns_and_flags_rows() {
     let good = nmc_csv(12, 2);
     let header = good.lines().next().unwrap();
     let first = &doc.parameters[0].name;
-    let typo = format!("{}x", first);
+    let typo = format!("{first}x");
     let last_objective = &doc.objectives[2].name;
     let broken_header: Vec<String> = header
         .split(',')

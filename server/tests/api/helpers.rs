@@ -135,7 +135,7 @@ impl TestApp {
             .output_name("mattercraft")
             .site_root(public.to_str().unwrap())
             .build();
-        let services = Services::new(db.clone(), settings.service_config());
+        let services = settings.services(db.clone()).unwrap();
         let state = AppState {
             leptos_options,
             services: services.clone(),

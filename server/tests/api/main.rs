@@ -9,6 +9,7 @@ mod connect;
 mod datasets;
 mod docs;
 mod errors;
+mod files;
 mod helpers;
 mod lab_loop;
 mod outage;

@@ -1,0 +1,438 @@
+//! Parts: presign → PUT to the signed URL → confirm → analysis job → ready, and every way an
+//! upload can go wrong.
+
+use axum::body::Body;
+use axum::http::{Method, Request};
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_hidden_from, TestApp, TestResponse};
+
+/// A binary STL of an axis-aligned box `size` units wide on each axis (12 triangles).
+fn box_stl(size: [f32; 3]) -> Vec<u8> {
+    let [x, y, z] = size;
+    let v = [
+        [0.0, 0.0, 0.0],
+        [x, 0.0, 0.0],
+        [x, y, 0.0],
+        [0.0, y, 0.0],
+        [0.0, 0.0, z],
+        [x, 0.0, z],
+        [x, y, z],
+        [0.0, y, z],
+    ];
+    // Outward-facing, consistently wound.
+    let faces: [[usize; 3]; 12] = [
+        [0, 2, 1],
+        [0, 3, 2],
+        [4, 5, 6],
+        [4, 6, 7],
+        [0, 1, 5],
+        [0, 5, 4],
+        [1, 2, 6],
+        [1, 6, 5],
+        [2, 3, 7],
+        [2, 7, 6],
+        [3, 0, 4],
+        [3, 4, 7],
+    ];
+    let mut out = vec![0u8; 80];
+    out.extend_from_slice(&(faces.len() as u32).to_le_bytes());
+    for f in faces {
+        out.extend_from_slice(&[0u8; 12]);
+        for i in f {
+            for c in v[i] {
+                out.extend_from_slice(&c.to_le_bytes());
+            }
+        }
+        out.extend_from_slice(&[0u8; 2]);
+    }
+    out
+}
+
+async fn presign(app: &TestApp, key: &str, body: Value) -> TestResponse {
+    app.call(key, Method::POST, "/v1/files/presign", Some(body))
+        .await
+}
+
+async fn put(app: &TestApp, url: &str, content_type: &str, bytes: Vec<u8>) -> TestResponse {
+    let len = bytes.len();
+    app.request(
+        Request::put(url)
+            .header("content-type", content_type)
+            .header("content-length", len)
+            .body(Body::from(bytes))
+            .unwrap(),
+    )
+    .await
+}
+
+/// Runs the queued analysis the way the worker does.
+async fn analyse(app: &TestApp, id: &str) {
+    app.services.analyse_file(id).await.unwrap();
+}
+
+async fn fresh_url(app: &TestApp, key: &str, len: usize) -> String {
+    let body = json!({"filename": "cube.stl", "content_type": "model/stl", "size_bytes": len});
+    let res = presign(app, key, body).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    res.json()["upload_url"].as_str().unwrap().to_owned()
+}
+
+async fn upload_part(app: &TestApp, key: &str, name: &str, bytes: Vec<u8>) -> String {
+    let res = presign(
+        app,
+        key,
+        json!({"filename": name, "content_type": "model/stl", "size_bytes": bytes.len()}),
+    )
+    .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let data = res.json();
+    let id = data["file_id"].as_str().unwrap().to_owned();
+    let url = data["upload_url"].as_str().unwrap().to_owned();
+    let up = put(app, &url, "model/stl", bytes).await;
+    assert_eq!(up.status, 200, "{}", up.text());
+    let confirmed = app
+        .call(
+            key,
+            Method::POST,
+            "/v1/files/confirm",
+            Some(json!({"file_id": id})),
+        )
+        .await;
+    assert_eq!(confirmed.status, 202, "{}", confirmed.text());
+    id
+}
+
+#[tokio::test]
+async fn a_part_goes_from_presign_to_ready_with_its_metrics() {
+    let app = TestApp::spawn().await;
+    let key = app.connect("parts@example.com").await.api_key;
+    let stl = box_stl([20.0, 30.0, 40.0]);
+    let res = presign(
+        &app,
+        &key,
+        json!({"filename": "bracket.stl", "content_type": "model/stl", "size_bytes": stl.len()}),
+    )
+    .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let data = res.json();
+    let id = data["file_id"].as_str().unwrap().to_owned();
+    assert_eq!(id.len(), 36, "a UUID");
+    assert_eq!(data["next_action"], "upload_file_then_confirm");
+    assert_eq!(data["required_headers"]["Content-Type"], "model/stl");
+    assert_eq!(
+        data["required_headers"]["Content-Length"],
+        stl.len().to_string()
+    );
+    let url = data["upload_url"].as_str().unwrap().to_owned();
+    let before = app.get_as(&key, &format!("/v1/files/{id}")).await.json();
+    assert_eq!(before["status"], "pending_upload");
+    assert!(before["metrics_json"].is_null());
+
+    // Confirming before the bytes arrive is refused.
+    app.call(
+        &key,
+        Method::POST,
+        "/v1/files/confirm",
+        Some(json!({"file_id": id})),
+    )
+    .await
+    .assert_error(409, "upload_incomplete");
+    let up = put(&app, &url, "model/stl", stl.clone()).await;
+    assert_eq!(up.status, 200, "{}", up.text());
+    // The URL is single use.
+    put(&app, &url, "model/stl", stl.clone())
+        .await
+        .assert_error(409, "upload_url_used");
+
+    let confirmed = app
+        .call(
+            &key,
+            Method::POST,
+            "/v1/files/confirm",
+            Some(json!({"file_id": id})),
+        )
+        .await;
+    assert_eq!(confirmed.status, 202, "{}", confirmed.text());
+    assert_eq!(confirmed.json()["status"], "processing");
+    analyse(&app, &id).await;
+    let ready = app.get_as(&key, &format!("/v1/files/{id}")).await.json();
+    assert_eq!(ready["status"], "ready", "{ready}");
+    let m = &ready["metrics_json"];
+    assert_eq!(m["bbox_mm"], json!([20.0, 30.0, 40.0]));
+    assert!(
+        (m["volume_cm3"].as_f64().unwrap() - 24.0).abs() < 1e-9,
+        "{m}"
+    );
+    assert!(
+        (m["surface_area_cm2"].as_f64().unwrap() - 52.0).abs() < 1e-9,
+        "{m}"
+    );
+    assert_eq!(m["is_watertight"], true);
+    assert_eq!(m["is_manifold"], true);
+    assert_eq!(m["detected_unit"], "mm");
+    assert_eq!(m["triangle_count"], 12);
+    assert_eq!(m["shells"], 1);
+    assert_eq!(m["warnings"], json!([]));
+
+    let list = app.get_as(&key, "/v1/files").await.json();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["files"][0]["id"], id.as_str());
+    assert_eq!(list["files"][0]["filename"], "bracket.stl");
+}
+
+#[tokio::test]
+async fn choosing_another_unit_recomputes_the_metrics() {
+    let app = TestApp::spawn().await;
+    let key = app.connect("units@example.com").await.api_key;
+    let id = upload_part(&app, &key, "plate.stl", box_stl([2.0, 3.0, 0.5])).await;
+    analyse(&app, &id).await;
+    let path = format!("/v1/files/{id}/unit");
+    let res = app
+        .call(
+            &key,
+            Method::POST,
+            &path,
+            Some(json!({"selected_unit": "in", "confirmed_by": "user"})),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let v = res.json();
+    assert_eq!(v["selected_unit"], "in");
+    assert_eq!(v["unit_confirmed_by"], "user");
+    let m = &v["metrics_json"];
+    assert_eq!(m["detected_unit"], "in");
+    assert_eq!(m["unit_confidence"], 1.0);
+    let bbox: Vec<f64> = m["bbox_mm"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    for (got, inches) in bbox.iter().zip([2.0, 3.0, 0.5]) {
+        assert!((got - inches * 25.4).abs() < 1e-9, "{bbox:?}");
+    }
+    assert!((m["volume_cm3"].as_f64().unwrap() - 3.0 * 2.54f64.powi(3)).abs() < 1e-9);
+    // It survives a reload, and an agent's choice keeps the unit's probability.
+    let again = app.get_as(&key, &format!("/v1/files/{id}")).await.json();
+    assert_eq!(again["metrics_json"], v["metrics_json"]);
+    let agent = app
+        .call(
+            &key,
+            Method::POST,
+            &path,
+            Some(json!({"selected_unit": "mm", "confirmed_by": "agent"})),
+        )
+        .await
+        .json();
+    assert!(agent["metrics_json"]["unit_confidence"].as_f64().unwrap() < 1.0);
+    let bad = app
+        .call(
+            &key,
+            Method::POST,
+            &path,
+            Some(json!({"selected_unit": "ft", "confirmed_by": "robot"})),
+        )
+        .await;
+    bad.assert_error(400, "invalid_request");
+    assert_eq!(bad.detail_paths(), ["selected_unit", "confirmed_by"]);
+}
+
+#[tokio::test]
+async fn uploads_that_break_the_presigned_terms_are_refused() {
+    let app = TestApp::spawn_with_env(&[("MATTERCRAFT_MAX_UPLOAD_BYTES", "5000")]).await;
+    let key = app.connect("bad-uploads@example.com").await.api_key;
+    let stl = box_stl([10.0, 10.0, 10.0]);
+    let url = fresh_url(&app, &key, stl.len()).await;
+    // Wrong content type, wrong declared size, more bytes than presigned.
+    let res = put(&app, &url, "text/plain", stl.clone()).await;
+    res.assert_error(400, "invalid_request");
+    assert_eq!(res.detail_paths(), ["Content-Type"]);
+    let mut short = stl.clone();
+    short.truncate(100);
+    put(&app, &url, "model/stl", short)
+        .await
+        .assert_error(400, "invalid_request");
+    let mut long = stl.clone();
+    long.extend_from_slice(&[0; 10]);
+    put(&app, &url, "model/stl", long)
+        .await
+        .assert_error(413, "payload_too_large");
+    // None of those used the URL up: a correct upload still works.
+    assert_eq!(put(&app, &url, "model/stl", stl.clone()).await.status, 200);
+
+    // A tampered signature, a forged expiry, an unknown file.
+    let url = fresh_url(&app, &key, stl.len()).await;
+    let tampered = format!("{}0", &url[..url.len() - 1]);
+    put(&app, &tampered, "model/stl", stl.clone())
+        .await
+        .assert_error(403, "invalid_signature");
+    let forged = url.replacen("expires=", "expires=9", 1);
+    put(&app, &forged, "model/stl", stl.clone())
+        .await
+        .assert_error(403, "invalid_signature");
+    put(
+        &app,
+        "/uploads/files/nothing.stl?expires=1&nonce=x&signature=y",
+        "model/stl",
+        stl.clone(),
+    )
+    .await
+    .assert_error(403, "invalid_signature");
+    put(&app, "/uploads/files/nothing.stl", "model/stl", stl.clone())
+        .await
+        .assert_error(403, "invalid_signature");
+
+    // Presign checks: name, type, size over the limit.
+    let res = presign(
+        &app,
+        &key,
+        json!({"filename": "notes.txt", "content_type": "text/plain", "size_bytes": 6000}),
+    )
+    .await;
+    res.assert_error(400, "invalid_request");
+    assert_eq!(
+        res.detail_paths(),
+        ["filename", "content_type", "size_bytes"]
+    );
+    presign(
+        &app,
+        &key,
+        json!({"filename": "a.stl", "content_type": "model/stl", "size_bytes": "big"}),
+    )
+    .await
+    .assert_error(400, "invalid_request");
+}
+
+#[tokio::test]
+async fn an_expired_upload_url_is_gone() {
+    let app = TestApp::spawn().await;
+    let key = app.connect("late-upload@example.com").await.api_key;
+    let stl = box_stl([10.0, 10.0, 10.0]);
+    let res = presign(
+        &app,
+        &key,
+        json!({"filename": "cube.stl", "content_type": "model/stl", "size_bytes": stl.len()}),
+    )
+    .await;
+    let id = res.json()["file_id"].as_str().unwrap().to_owned();
+    let url = res.json()["upload_url"].as_str().unwrap().to_owned();
+    // The URL's own expiry is signed and cannot be changed; age the record instead.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.database_url).await.unwrap();
+    sqlx::query("UPDATE files SET upload_expires_at = 1 WHERE id = $1")
+        .bind(&id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    put(&app, &url, "model/stl", stl)
+        .await
+        .assert_error(410, "upload_url_expired");
+}
+
+#[tokio::test]
+async fn a_corrupt_stl_fails_with_its_reason() {
+    let app = TestApp::spawn().await;
+    let key = app.connect("corrupt@example.com").await.api_key;
+    let mut bytes = box_stl([10.0, 10.0, 10.0]);
+    // Claims more triangles than the file holds.
+    bytes[80..84].copy_from_slice(&1000u32.to_le_bytes());
+    let id = upload_part(&app, &key, "broken.stl", bytes).await;
+    analyse(&app, &id).await;
+    let failed = app.get_as(&key, &format!("/v1/files/{id}")).await.json();
+    assert_eq!(failed["status"], "failed", "{failed}");
+    let reason = failed["metrics_json"]["error"].as_str().unwrap();
+    assert!(!reason.is_empty(), "{failed}");
+    app.call(
+        &key,
+        Method::POST,
+        &format!("/v1/files/{id}/unit"),
+        Some(json!({"selected_unit": "mm", "confirmed_by": "user"})),
+    )
+    .await
+    .assert_error(409, "file_not_ready");
+}
+
+#[tokio::test]
+async fn the_analysis_runs_on_the_job_queue() {
+    let app = TestApp::spawn().await;
+    let connected = app.connect("queue-parts@example.com").await;
+    let id = upload_part(&app, &connected.api_key, "q.stl", box_stl([5.0, 5.0, 5.0])).await;
+    let runner = store::jobs::Runner::new(
+        &app.db,
+        store::jobs::RunnerConfig {
+            poll_interval: std::time::Duration::from_millis(50),
+            ..store::jobs::RunnerConfig::new("file-worker")
+        },
+    )
+    .register(
+        services::files::FILE_ANALYSIS_JOB,
+        server::workers::FileAnalysisHandler {
+            services: app.services.clone(),
+        },
+    );
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let worker = tokio::spawn(async move {
+        runner
+            .run_until(async {
+                let _ = stop_rx.await;
+            })
+            .await;
+    });
+    let owner = store::AccountId::new(connected.account_id.clone());
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while app.db.files().get(&owner, &id).await.unwrap().status == "processing" {
+        assert!(tokio::time::Instant::now() < deadline, "still processing");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = stop_tx.send(());
+    worker.await.unwrap();
+    assert_eq!(
+        app.db.files().get(&owner, &id).await.unwrap().status,
+        "ready"
+    );
+}
+
+#[tokio::test]
+async fn another_account_cannot_see_or_change_a_file_and_the_catalog_is_public() {
+    let app = TestApp::spawn().await;
+    let owner = app.connect("file-owner@example.com").await.api_key;
+    let other = app.connect("file-other@example.com").await.api_key;
+    let id = upload_part(&app, &owner, "mine.stl", box_stl([5.0, 5.0, 5.0])).await;
+    assert_hidden_from(
+        &app,
+        &other,
+        &[
+            (Method::GET, format!("/v1/files/{id}"), None),
+            (
+                Method::POST,
+                format!("/v1/files/{id}/unit"),
+                Some(json!({"selected_unit": "mm", "confirmed_by": "user"})),
+            ),
+            (
+                Method::POST,
+                "/v1/files/confirm".to_owned(),
+                Some(json!({"file_id": id})),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(app.get_as(&other, "/v1/files").await.json()["total"], 0);
+    let catalog = app.get("/v1/catalog").await;
+    assert_eq!(catalog.status, 200);
+    let c = catalog.json();
+    let processes: std::collections::BTreeSet<&str> = c["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["process"].as_str().unwrap())
+        .collect();
+    assert_eq!(processes, ["FDM", "SLA", "SLM", "SLS"].into());
+    assert!(c["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["base_rate_per_g"].as_i64().unwrap() > 0
+            && i["lead_time_min_days"].as_u64() <= i["lead_time_max_days"].as_u64()));
+    assert_eq!(c["supported_execution_modes"].as_array().unwrap().len(), 3);
+}
