@@ -23,17 +23,22 @@ pub fn runner(state: &AppState, settings: &Settings) -> Runner {
         lease: settings.job_lease,
         ..RunnerConfig::new(worker_id)
     };
-    Runner::new(state.services.db(), config)
+    with_handlers(Runner::new(state.services.db(), config), &state.services)
+}
+
+/// `runner` with every job type's handler registered, running through `services`.
+pub fn with_handlers(runner: Runner, services: &Services) -> Runner {
+    runner
         .register(
             CAMPAIGN_JOB,
             CampaignJobHandler {
-                services: state.services.clone(),
+                services: services.clone(),
             },
         )
         .register(
             FILE_ANALYSIS_JOB,
             FileAnalysisHandler {
-                services: state.services.clone(),
+                services: services.clone(),
             },
         )
 }

@@ -405,17 +405,11 @@ impl CampaignRuns {
         let mut out = rows
             .into_iter()
             .map(|r| {
-                let corrupt = |e: serde_json::Error| {
-                    StoreError::Corrupt(format!("evaluation {}: {e}", r.candidate_id))
-                };
+                let (parameters, objectives) =
+                    decode_point(&r.candidate_id, &r.parameters, r.objectives.as_deref())?;
                 Ok(StoredEvaluation {
-                    parameters: serde_json::from_str(&r.parameters).map_err(corrupt)?,
-                    objectives: r
-                        .objectives
-                        .as_deref()
-                        .map(serde_json::from_str)
-                        .transpose()
-                        .map_err(corrupt)?,
+                    parameters,
+                    objectives,
                     feasible: r.feasible != 0,
                     iteration: r.iteration,
                     candidate_id: r.candidate_id,
@@ -655,6 +649,23 @@ async fn insert_evaluation(
     Ok(())
 }
 
+/// A stored candidate's parameters (JSON object) and objectives (JSON array, or NULL).
+fn decode_point(
+    candidate_id: &str,
+    parameters: &str,
+    objectives: Option<&str>,
+) -> Result<(serde_json::Value, Option<Vec<f64>>), StoreError> {
+    let corrupt =
+        |e: serde_json::Error| StoreError::Corrupt(format!("candidate {candidate_id}: {e}"));
+    Ok((
+        serde_json::from_str(parameters).map_err(corrupt)?,
+        objectives
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(corrupt)?,
+    ))
+}
+
 /// `c<iteration>-<k>` (or `prior-<k>`): the number `k`, so candidates sort in proposal order.
 fn proposal_order(candidate_id: &str) -> u64 {
     candidate_id
@@ -773,17 +784,11 @@ impl CampaignRuns {
         let mut out = rows
             .into_iter()
             .map(|r| {
-                let corrupt = |e: serde_json::Error| {
-                    StoreError::Corrupt(format!("candidate {}: {e}", r.candidate_id))
-                };
+                let (parameters, objectives) =
+                    decode_point(&r.candidate_id, &r.parameters, r.objectives.as_deref())?;
                 Ok(StoredCandidate {
-                    parameters: serde_json::from_str(&r.parameters).map_err(corrupt)?,
-                    objectives: r
-                        .objectives
-                        .as_deref()
-                        .map(serde_json::from_str)
-                        .transpose()
-                        .map_err(corrupt)?,
+                    parameters,
+                    objectives,
                     failed: r.failed != 0,
                     status: r.status,
                     iteration: r.iteration,

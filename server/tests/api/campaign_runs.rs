@@ -2,8 +2,6 @@ use std::time::Duration;
 
 use axum::http::Method;
 use serde_json::{json, Value};
-use services::campaign_runs::CAMPAIGN_JOB;
-use store::jobs::{Runner, RunnerConfig};
 
 use crate::helpers::{assert_hidden_from, TestApp};
 
@@ -92,27 +90,7 @@ async fn a_started_campaign_runs_on_the_queue_to_completion_with_results() {
     again.assert_error(409, "campaign_not_startable");
 
     // The real runner, with the handler the server registers, picks the job up.
-    let runner = Runner::new(
-        &app.db,
-        RunnerConfig {
-            poll_interval: Duration::from_millis(50),
-            ..RunnerConfig::new("test-worker")
-        },
-    )
-    .register(
-        CAMPAIGN_JOB,
-        server::workers::CampaignJobHandler {
-            services: app.services.clone(),
-        },
-    );
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let worker = tokio::spawn(async move {
-        runner
-            .run_until(async {
-                let _ = stop_rx.await;
-            })
-            .await;
-    });
+    let worker = app.start_worker();
     // Watch the store directly: polling the API this often would hit the rate limit.
     let owner = store::AccountId::new(connected.account_id.clone());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
@@ -125,8 +103,7 @@ async fn a_started_campaign_runs_on_the_queue_to_completion_with_results() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let finished = detail(&app, &key, &id).await;
-    let _ = stop_tx.send(());
-    worker.await.unwrap();
+    worker.stop().await;
 
     assert_eq!(finished["status"], "completed", "{finished}");
     assert_eq!(finished["evaluations_completed"], BUDGET);

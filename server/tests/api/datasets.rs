@@ -311,18 +311,7 @@ async fn a_warm_started_campaign_trains_on_the_dataset_and_spends_its_budget_on_
     assert_eq!(prior.len(), 16, "the rows were copied into the campaign");
     assert!(prior.iter().all(|r| r["iteration"] == 0));
 
-    let job = app
-        .call(
-            &key,
-            Method::POST,
-            &format!("/v1/campaigns/{id}/start"),
-            None,
-        )
-        .await
-        .json()["data"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let job = app.start_campaign(&key, &id).await;
     app.services.run_campaign_job(&job, None).await.unwrap();
     let done = app
         .get_as(&key, &format!("/v1/campaigns/{id}"))
@@ -417,18 +406,7 @@ async fn a_pool_campaign_evaluates_only_dataset_rows_with_their_measured_values(
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
     let id = res.json()["data"]["id"].as_str().unwrap().to_owned();
-    let job = app
-        .call(
-            &key,
-            Method::POST,
-            &format!("/v1/campaigns/{id}/start"),
-            None,
-        )
-        .await
-        .json()["data"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let job = app.start_campaign(&key, &id).await;
     app.services.run_campaign_job(&job, None).await.unwrap();
     let done = app
         .get_as(&key, &format!("/v1/campaigns/{id}"))

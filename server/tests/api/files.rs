@@ -358,35 +358,14 @@ async fn the_analysis_runs_on_the_job_queue() {
     let app = TestApp::spawn().await;
     let connected = app.connect("queue-parts@example.com").await;
     let id = upload_part(&app, &connected.api_key, "q.stl", box_stl([5.0, 5.0, 5.0])).await;
-    let runner = store::jobs::Runner::new(
-        &app.db,
-        store::jobs::RunnerConfig {
-            poll_interval: std::time::Duration::from_millis(50),
-            ..store::jobs::RunnerConfig::new("file-worker")
-        },
-    )
-    .register(
-        services::files::FILE_ANALYSIS_JOB,
-        server::workers::FileAnalysisHandler {
-            services: app.services.clone(),
-        },
-    );
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let worker = tokio::spawn(async move {
-        runner
-            .run_until(async {
-                let _ = stop_rx.await;
-            })
-            .await;
-    });
+    let worker = app.start_worker();
     let owner = store::AccountId::new(connected.account_id.clone());
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
     while app.db.files().get(&owner, &id).await.unwrap().status == "processing" {
         assert!(tokio::time::Instant::now() < deadline, "still processing");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let _ = stop_tx.send(());
-    worker.await.unwrap();
+    worker.stop().await;
     assert_eq!(
         app.db.files().get(&owner, &id).await.unwrap().status,
         "ready"

@@ -234,6 +234,60 @@ impl TestApp {
     }
 }
 
+/// The server's job runner (every job type, as `serve` registers them) on a test app's
+/// database, polling every 50 ms until [`Worker::stop`].
+pub struct Worker {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Worker {
+    /// Stops the runner and waits for it.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task.await.unwrap();
+    }
+}
+
+impl TestApp {
+    /// Starts the job runner (`serve`'s handlers) on this app's database.
+    pub fn start_worker(&self) -> Worker {
+        let runner = server::workers::with_handlers(
+            store::jobs::Runner::new(
+                &self.db,
+                store::jobs::RunnerConfig {
+                    poll_interval: std::time::Duration::from_millis(50),
+                    ..store::jobs::RunnerConfig::new("test-worker")
+                },
+            ),
+            &self.services,
+        );
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            runner
+                .run_until(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Worker { stop, task }
+    }
+
+    /// Starts one of `key`'s campaigns; the queued job's id.
+    pub async fn start_campaign(&self, key: &str, id: &str) -> String {
+        let res = self
+            .call(
+                key,
+                Method::POST,
+                &format!("/v1/campaigns/{id}/start"),
+                None,
+            )
+            .await;
+        assert_eq!(res.status, 202, "{}", res.text());
+        res.json()["data"]["id"].as_str().unwrap().to_owned()
+    }
+}
+
 /// Asserts that each request, made by another account, answers 404 `not_found`: another
 /// account's resources are indistinguishable from ones that do not exist. Later resources
 /// reuse this with their own paths.

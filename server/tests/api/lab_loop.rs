@@ -5,8 +5,6 @@ use std::time::Duration;
 
 use axum::http::Method;
 use serde_json::{json, Value};
-use services::campaign_runs::CAMPAIGN_JOB;
-use store::jobs::{Runner, RunnerConfig};
 
 use crate::helpers::{assert_hidden_from, TestApp};
 
@@ -107,27 +105,7 @@ async fn a_lab_campaign_waits_for_posted_results_and_runs_on_the_queue_to_comple
     )
     .await;
 
-    let runner = Runner::new(
-        &app.db,
-        RunnerConfig {
-            poll_interval: Duration::from_millis(50),
-            ..RunnerConfig::new("lab-worker")
-        },
-    )
-    .register(
-        CAMPAIGN_JOB,
-        server::workers::CampaignJobHandler {
-            services: app.services.clone(),
-        },
-    );
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let worker = tokio::spawn(async move {
-        runner
-            .run_until(async {
-                let _ = stop_rx.await;
-            })
-            .await;
-    });
+    let worker = app.start_worker();
     let owner = store::AccountId::new(connected.account_id.clone());
     let runs = app.db.campaign_runs();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
@@ -161,8 +139,7 @@ async fn a_lab_campaign_waits_for_posted_results_and_runs_on_the_queue_to_comple
         assert_eq!(done.json()["data"]["pending"], 0);
         assert_eq!(done.json()["data"]["batch_complete"], true);
     }
-    let _ = stop_tx.send(());
-    worker.await.unwrap();
+    worker.stop().await;
 
     assert_eq!(batches, [6, 3, 3], "the initial design, then two batches");
     let finished = app
@@ -226,18 +203,7 @@ async fn posted_results_are_checked_and_nothing_is_recorded_when_one_is_wrong() 
     )
     .await
     .assert_error(409, "campaign_not_awaiting_evaluations");
-    let job = app
-        .call(
-            &key,
-            Method::POST,
-            &format!("/v1/campaigns/{id}/start"),
-            None,
-        )
-        .await
-        .json()["data"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let job = app.start_campaign(&key, &id).await;
     app.services.run_campaign_job(&job, None).await.unwrap();
     let batch = pending(&app, &key, &id).await;
     assert_eq!(batch.len(), 6);
@@ -357,18 +323,7 @@ async fn a_waiting_lab_campaign_stops_at_once_and_keeps_what_was_measured() {
         .json()["data"]["mdl"]
         .clone();
     let (doc, _) = mdl::from_value(&doc).unwrap();
-    let job = app
-        .call(
-            &key,
-            Method::POST,
-            &format!("/v1/campaigns/{id}/start"),
-            None,
-        )
-        .await
-        .json()["data"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let job = app.start_campaign(&key, &id).await;
     app.services.run_campaign_job(&job, None).await.unwrap();
     let batch = pending(&app, &key, &id).await;
     let results: Vec<Value> = batch.iter().map(|c| measure(&doc, c)).collect();
@@ -464,18 +419,7 @@ async fn another_account_cannot_see_or_answer_a_labs_candidates() {
     let owner = app.connect("lab-owner@example.com").await.api_key;
     let other = app.connect("lab-other@example.com").await.api_key;
     let id = lab_campaign(&app, &owner, "lab-private", 12).await;
-    let job = app
-        .call(
-            &owner,
-            Method::POST,
-            &format!("/v1/campaigns/{id}/start"),
-            None,
-        )
-        .await
-        .json()["data"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let job = app.start_campaign(&owner, &id).await;
     app.services.run_campaign_job(&job, None).await.unwrap();
     assert_hidden_from(
         &app,
