@@ -7,4 +7,5 @@ pub mod datasets;
 pub mod home_page;
 pub mod jobs;
 pub mod not_found_page;
+pub mod print;
 pub mod settings;

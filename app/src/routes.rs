@@ -20,6 +20,7 @@ use crate::pages::home_page::HomePage;
 use crate::pages::jobs::job_page::JobPage;
 use crate::pages::jobs::list_page::JobsPage;
 use crate::pages::not_found_page::NotFoundPage;
+use crate::pages::print::print_page::PrintPage;
 use crate::pages::settings::api_keys_page::ApiKeysPage;
 use crate::pages::settings::settings_page::SettingsPage;
 
@@ -47,7 +48,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/datasets/:id") view=DatasetPage ssr=SsrMode::Async />
                     <Route path=path!("/jobs") view=JobsPage ssr=SsrMode::Async />
                     <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async />
-                    <Route path=path!("/print") view=|| view! { <AreaPage area=Area::Print /> } ssr=SsrMode::Async />
+                    <Route path=path!("/print") view=PrintPage ssr=SsrMode::Async />
                     <Route path=path!("/orders") view=|| view! { <AreaPage area=Area::Orders /> } ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/settings/api-keys") view=ApiKeysPage ssr=SsrMode::Async />

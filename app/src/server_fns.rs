@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod campaigns;
 pub mod datasets;
+pub mod files;
 pub mod jobs;
 pub mod lab;
 pub mod status;

@@ -1,0 +1,570 @@
+//! `/print`: the account's parts, an upload zone with progress, the analysis status, a 3D
+//! preview, the metrics and warnings, and the unit override. Upload and preview need
+//! JavaScript; the list and a part's metrics (`/print?file=<id>`) render on the server.
+
+use domain::files::FileView;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use mesh::{Metrics, Unit, Warning};
+
+use crate::error::{AppError, AppErrorView};
+use crate::pages::datasets::list_page::human_size;
+use crate::server_fns::files::{get_part, list_parts};
+
+/// The page's client-side state, shared by the upload zone, the preview and the panel.
+#[derive(Clone, Copy)]
+pub(crate) struct PrintState {
+    /// Upload progress in percent, while and after an upload.
+    pub progress: RwSignal<Option<u32>>,
+    /// What the current upload is doing, in words.
+    pub status: RwSignal<Option<String>>,
+    /// Why the current upload stopped.
+    pub error: RwSignal<Option<String>>,
+    /// The part shown, as last known in this browser (upload, poll or unit change); `None`
+    /// shows the one the address names, as the server rendered it.
+    pub live: RwSignal<Option<FileView>>,
+    /// The part the preview canvas shows (uploaded in this browser session).
+    pub preview_id: RwSignal<Option<String>>,
+    /// The preview's failure, if it could not be built.
+    pub preview_error: RwSignal<Option<String>>,
+    /// The id and metrics of the part shown, for the preview's caption.
+    pub shown: RwSignal<Option<(String, Metrics)>>,
+    /// Bumped to reload the list of parts.
+    pub list_version: RwSignal<u32>,
+    /// The unit override's failure.
+    pub unit_error: RwSignal<Option<String>>,
+}
+
+impl PrintState {
+    fn new() -> Self {
+        PrintState {
+            progress: RwSignal::new(None),
+            status: RwSignal::new(None),
+            error: RwSignal::new(None),
+            live: RwSignal::new(None),
+            preview_id: RwSignal::new(None),
+            preview_error: RwSignal::new(None),
+            shown: RwSignal::new(None),
+            list_version: RwSignal::new(0),
+            unit_error: RwSignal::new(None),
+        }
+    }
+}
+
+#[cfg(feature = "hydrate")]
+/// A failure as a sentence, with the request id to quote when the server gave one.
+pub(crate) fn error_text(error: &AppError) -> String {
+    match &error.request_id {
+        Some(id) => format!("{} (request id {id})", error.message),
+        None => error.message.clone(),
+    }
+}
+
+/// The Print page.
+#[component]
+pub fn PrintPage() -> impl IntoView {
+    // Every resource is made here, at the top of the page: the server runs their fetchers
+    // with the page's context (the services), which components made later inside a
+    // `Suspense` would not see.
+    let state = PrintState::new();
+    let account = Resource::new(|| (), |()| list_parts());
+    let query = use_query_map();
+    let selected = Memo::new(move |_| query.read().get("file"));
+    let parts = Resource::new(move || state.list_version.get(), |_| list_parts());
+    let detail = Resource::new(
+        move || selected.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_part(id).await,
+                None => Ok(None),
+            }
+        },
+    );
+    view! {
+        <Title text="Print" />
+        <section class="print">
+            <h1>"Print"</h1>
+            <p class="lead">
+                "Upload an STL part: it is measured on the server (size, volume, area, whether it "
+                "is watertight) and shown in 3D here. Correct its unit if the guess is wrong. "
+                "Agents can do the same through the API ("
+                <a href="/v1/docs" rel="external">"documentation"</a>")."
+            </p>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    account
+                        .get()
+                        .map(|result| match result {
+                            Ok(None) => {
+                                view! {
+                                    <p data-testid="print-signin">
+                                        <a href="/signin?next=/print">"Sign in"</a>
+                                        " to upload parts, preview them and see their metrics."
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            Ok(Some(_)) => view! { <Workspace state selected parts detail /> }.into_any(),
+                            Err(error) => view! { <AppErrorView error /> }.into_any(),
+                        })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+/// Everything a signed-in user sees.
+#[component]
+fn Workspace(
+    state: PrintState,
+    selected: Memo<Option<String>>,
+    parts: Resource<Result<Option<Vec<FileView>>, AppError>>,
+    detail: Resource<Result<Option<FileView>, AppError>>,
+) -> impl IntoView {
+    let shown_id = move || state.live.get().map(|f| f.id).or_else(|| selected.get());
+    let preview_visible =
+        move || state.preview_id.get().is_some() && state.preview_id.get() == shown_id();
+    view! {
+        <noscript>
+            <p class="alert" data-testid="print-nojs">
+                "Uploading a part and its 3D preview need JavaScript. Your parts and their metrics "
+                "are listed below; the API takes uploads too: "
+                <code>"POST /v1/files/presign"</code>"."
+            </p>
+        </noscript>
+        <UploadZone state />
+        <div class="print-grid">
+            <figure class="card print-preview">
+                <PreviewCanvas state visible=Signal::derive(preview_visible) />
+                <figcaption>
+                    {move || {
+                        if preview_visible() {
+                            state
+                                .shown
+                                .get()
+                                .map(|(_, m)| {
+                                    let unit = m.detected_unit;
+                                    view! {
+                                        <span data-testid="preview-dims">
+                                            "Bounding box: "{dims(&m, unit)}
+                                        </span>
+                                    }
+                                        .into_any()
+                                })
+                                .unwrap_or_else(|| ().into_any())
+                        } else {
+                            view! {
+                                <span class="muted" data-testid="preview-note">
+                                    "The 3D preview appears here after you upload a part in this "
+                                    "browser (it needs JavaScript)."
+                                </span>
+                            }
+                                .into_any()
+                        }
+                    }}
+                </figcaption>
+                {move || {
+                    state
+                        .preview_error
+                        .get()
+                        .map(|message| view! { <p class="alert alert-error" role="alert">{message}</p> })
+                }}
+            </figure>
+            <div class="print-panel">
+                <Transition fallback=|| view! { <p class="muted">"Loading the part…"</p> }>
+                    {move || {
+                        if let Some(file) = state.live.get() {
+                            return view! { <PartDetails state file /> }.into_any();
+                        }
+                        match detail.get() {
+                            Some(Ok(Some(file))) => view! { <PartDetails state file /> }.into_any(),
+                            Some(Err(error)) => view! { <AppErrorView error /> }.into_any(),
+                            _ => {
+                                view! {
+                                    <p class="muted">
+                                        "Upload a part, or choose one of yours below, to see its metrics."
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                        }
+                    }}
+                </Transition>
+            </div>
+        </div>
+        <h2>"Your parts"</h2>
+        <Transition fallback=|| view! { <p class="muted">"Loading your parts…"</p> }>
+            {move || {
+                parts
+                    .get()
+                    .map(|result| match result {
+                        Ok(Some(list)) if !list.is_empty() => view! { <PartsTable state list /> }.into_any(),
+                        Ok(_) => view! { <p class="muted">"No parts yet."</p> }.into_any(),
+                        Err(error) => view! { <AppErrorView error /> }.into_any(),
+                    })
+            }}
+        </Transition>
+    }
+}
+
+/// The drop zone and file picker, with the upload's progress and status.
+#[component]
+fn UploadZone(state: PrintState) -> impl IntoView {
+    let dragging = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    let (on_change, on_drop) = {
+        use wasm_bindgen::JsCast;
+        let on_change = move |ev: leptos::ev::Event| {
+            let input = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
+            if let Some(file) = input
+                .as_ref()
+                .and_then(|i| i.files())
+                .and_then(|f| f.get(0))
+            {
+                super::upload::start(file, state);
+            }
+            if let Some(input) = input {
+                // Choosing the same file again starts a new upload.
+                input.set_value("");
+            }
+        };
+        let on_drop = move |ev: leptos::ev::DragEvent| {
+            ev.prevent_default();
+            dragging.set(false);
+            if let Some(file) = ev
+                .data_transfer()
+                .and_then(|d| d.files())
+                .and_then(|f| f.get(0))
+            {
+                super::upload::start(file, state);
+            }
+        };
+        (on_change, on_drop)
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let (on_change, on_drop) = (|_: leptos::ev::Event| {}, |_: leptos::ev::DragEvent| {});
+    view! {
+        <div
+            class="card dropzone"
+            class:dropzone-active=move || dragging.get()
+            data-testid="dropzone"
+            on:dragover=move |ev: leptos::ev::DragEvent| {
+                ev.prevent_default();
+                dragging.set(true);
+            }
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=on_drop
+        >
+            <h2>"Upload a part"</h2>
+            <p id="part-help" class="muted">
+                "Drop an STL file (binary or ASCII, up to 100 MB) here, or choose one."
+            </p>
+            <label for="part-file" class="button">"Choose an STL file"</label>
+            <input
+                id="part-file"
+                class="visually-hidden-file"
+                type="file"
+                accept=".stl,model/stl"
+                aria-describedby="part-help"
+                on:change=on_change
+            />
+            {move || {
+                state
+                    .progress
+                    .get()
+                    .map(|p| {
+                        view! {
+                            <div class="upload-progress">
+                                <label for="part-progress">
+                                    {if p >= 100 { "Uploaded" } else { "Uploading" }}
+                                </label>
+                                <progress id="part-progress" max="100" value=p>{format!("{p}%")}</progress>
+                            </div>
+                        }
+                    })
+            }}
+            <div aria-live="polite">
+                {move || state.status.get().map(|s| view! { <p data-testid="upload-status">{s}</p> })}
+                {move || {
+                    state
+                        .error
+                        .get()
+                        .map(|message| {
+                            view! {
+                                <div class="alert alert-error" role="alert" data-testid="upload-error">
+                                    <p>{message}</p>
+                                </div>
+                            }
+                        })
+                }}
+            </div>
+        </div>
+    }
+}
+
+/// The preview's canvas (drawn by the wasm viewer) and its fit-to-view button.
+#[component]
+fn PreviewCanvas(state: PrintState, visible: Signal<bool>) -> impl IntoView {
+    let _ = state;
+    let fit = move |_| {
+        #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+        super::viewer::fit();
+    };
+    view! {
+        <div class="preview-wrap" hidden=move || !visible.get()>
+            <canvas
+                id="part-preview"
+                data-testid="preview"
+                width="800"
+                height="500"
+                tabindex="0"
+                role="img"
+                aria-label="3D preview of the part. Drag or use the arrow keys to turn it, the wheel or + and - to zoom, F to fit it to the view."
+            ></canvas>
+            <button type="button" class="button button-secondary" on:click=fit>"Fit to view"</button>
+        </div>
+    }
+}
+
+/// `20 × 30 × 40 mm`, the bounding box in `unit`.
+fn dims(m: &Metrics, unit: Unit) -> String {
+    let [x, y, z] = m.bbox_mm.map(|v| number(v / unit.mm_per_unit()));
+    format!("{x} × {y} × {z} {}", unit.as_str())
+}
+
+/// Up to three decimals, without trailing zeros.
+fn number(v: f64) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_owned()
+    } else {
+        s.to_owned()
+    }
+}
+
+fn warning_text(w: Warning) -> &'static str {
+    match w {
+        Warning::NonWatertight => "Not watertight: some edges do not join exactly two faces, so the volume is uncertain.",
+        Warning::NonManifold => "Not manifold: some edges join more than two faces, or the faces disagree about inside and out.",
+        Warning::TooLarge => "Too large: longer than 440 mm on some axis, beyond our printers.",
+    }
+}
+
+fn status_text(status: &str) -> &'static str {
+    match status {
+        "pending_upload" => "Waiting for the upload",
+        "processing" => "Analysing…",
+        "ready" => "Ready",
+        "failed" => "Failed",
+        _ => "Unknown",
+    }
+}
+
+/// One part's status, metrics, warnings and unit override.
+#[component]
+fn PartDetails(state: PrintState, file: FileView) -> impl IntoView {
+    let metrics: Option<Metrics> = (file.status == "ready")
+        .then(|| file.metrics_json.clone())
+        .flatten()
+        .and_then(|v| serde_json::from_value(v).ok());
+    if let Some(m) = &metrics {
+        let shown = (file.id.clone(), m.clone());
+        // The preview's caption follows the part shown here (on the client only).
+        Effect::new(move |_| state.shown.set(Some(shown.clone())));
+    }
+    let failure = (file.status == "failed").then(|| {
+        file.metrics_json
+            .as_ref()
+            .and_then(|v| v["error"].as_str())
+            .unwrap_or("The analysis failed.")
+            .to_owned()
+    });
+    let body = match metrics {
+        Some(m) => view! { <MetricsPanel state file=file.clone() m /> }.into_any(),
+        None => match failure {
+            Some(reason) => view! {
+                <p class="alert alert-error" role="alert" data-testid="analysis-failed">
+                    "The analysis failed: "{reason}
+                </p>
+            }
+            .into_any(),
+            None => view! { <p class="muted">"The metrics appear when the analysis is done."</p> }
+                .into_any(),
+        },
+    };
+    view! {
+        <div class="card" data-testid="part">
+            <h2>{file.filename.clone()}</h2>
+            <p>
+                "Status: "
+                <strong data-testid="part-status" data-status=file.status.clone()>
+                    {status_text(&file.status)}
+                </strong>
+                " · "{human_size(file.size_bytes)}
+            </p>
+            {body}
+        </div>
+    }
+}
+
+#[component]
+fn MetricsPanel(state: PrintState, file: FileView, m: Metrics) -> impl IntoView {
+    let unit = m.detected_unit;
+    let chosen_by_user = file.unit_confirmed_by.as_deref() == Some("user");
+    let confidence = if chosen_by_user {
+        "chosen by you".to_owned()
+    } else if file.unit_confirmed_by.as_deref() == Some("agent") {
+        format!(
+            "chosen by an agent, {:.0} % likely",
+            m.unit_confidence * 100.0
+        )
+    } else {
+        format!("detected, {:.0} % confidence", m.unit_confidence * 100.0)
+    };
+    let warnings = m.warnings.clone();
+    let radios = Unit::ALL
+        .into_iter()
+        .map(|u| {
+            let id = format!("unit-{}", u.as_str());
+            let file = file.clone();
+            let m = m.clone();
+            let on_change = move |_| change_unit(state, file.clone(), &m, u);
+            view! {
+                <span class="unit-choice">
+                    <input
+                        type="radio"
+                        name="unit"
+                        id=id.clone()
+                        value=u.as_str()
+                        checked=u == unit
+                        on:change=on_change
+                    />
+                    <label for=id>{u.as_str()}</label>
+                </span>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class="unit-override">
+            <legend>"Unit of the file's numbers"</legend>
+            {radios}
+            <p class="muted">{format!("{} ({confidence})", unit.as_str())}</p>
+            {move || {
+                state
+                    .unit_error
+                    .get()
+                    .map(|message| view! { <p class="alert alert-error" role="alert">{message}</p> })
+            }}
+        </fieldset>
+        <dl class="metrics" data-testid="metrics">
+            <dt>"Size"</dt>
+            <dd data-testid="metric-bbox">
+                {dims(&m, unit)}
+                {(unit != Unit::Mm).then(|| format!(" = {}", dims(&m, Unit::Mm)))}
+            </dd>
+            <dt>"Volume"</dt>
+            <dd data-testid="metric-volume">{format!("{} cm³", number(m.volume_cm3))}</dd>
+            <dt>"Surface area"</dt>
+            <dd>{format!("{} cm²", number(m.surface_area_cm2))}</dd>
+            <dt>"Watertight"</dt>
+            <dd>{if m.is_watertight { "yes" } else { "no" }}</dd>
+            <dt>"Manifold"</dt>
+            <dd>{if m.is_manifold { "yes" } else { "no" }}</dd>
+            <dt>"Triangles"</dt>
+            <dd>{m.triangle_count}</dd>
+            <dt>"Shells"</dt>
+            <dd>{m.shells}</dd>
+        </dl>
+        {if warnings.is_empty() {
+            view! { <p data-testid="warnings">"No warnings."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="warnings" data-testid="warnings">
+                    {warnings.into_iter().map(|w| view! { <li>{warning_text(w)}</li> }).collect_view()}
+                </ul>
+            }
+                .into_any()
+        }}
+    }
+}
+
+/// Shows the part in `unit` at once (rescaled here), then saves the choice.
+fn change_unit(state: PrintState, file: FileView, m: &Metrics, unit: Unit) {
+    let mut local = file.clone();
+    local.metrics_json = serde_json::to_value(m.with_unit(unit, 1.0)).ok();
+    local.selected_unit = Some(unit.as_str().to_owned());
+    local.unit_confirmed_by = Some("user".to_owned());
+    state.unit_error.set(None);
+    state.live.set(Some(local));
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async move {
+        match crate::server_fns::files::set_part_unit(file.id.clone(), unit.as_str().to_owned())
+            .await
+        {
+            Ok(saved) => {
+                state.live.set(Some(saved));
+                state.list_version.update(|v| *v += 1);
+            }
+            Err(error) => {
+                state.live.set(Some(file));
+                state.unit_error.set(Some(format!(
+                    "The unit was not saved: {}",
+                    error_text(&error)
+                )));
+            }
+        }
+    });
+}
+
+#[component]
+fn PartsTable(state: PrintState, list: Vec<FileView>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table data-testid="parts">
+                <caption class="visually-hidden">"Your parts"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Size"</th>
+                        <th scope="col">"Volume"</th>
+                        <th scope="col">"Triangles"</th>
+                        <th scope="col">"Uploaded"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {list
+                        .into_iter()
+                        .map(|f| {
+                            let m: Option<Metrics> = (f.status == "ready")
+                                .then(|| f.metrics_json.clone())
+                                .flatten()
+                                .and_then(|v| serde_json::from_value(v).ok());
+                            view! {
+                                <tr>
+                                    <td>
+                                        <a
+                                            href=format!("/print?file={}", f.id)
+                                            on:click=move |_| state.live.set(None)
+                                        >
+                                            {f.filename.clone()}
+                                        </a>
+                                    </td>
+                                    <td>{status_text(&f.status)}</td>
+                                    <td>{m.as_ref().map(|m| dims(m, m.detected_unit))}</td>
+                                    <td>{m.as_ref().map(|m| format!("{} cm³", number(m.volume_cm3)))}</td>
+                                    <td>{m.as_ref().map(|m| m.triangle_count)}</td>
+                                    <td>{f.created_at.clone()}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

@@ -1,0 +1,201 @@
+import { expect, test, type Page } from "@playwright/test";
+import { AuthPages, uniqueEmail } from "./fixtures/auth_pages";
+import { ShellPage } from "./fixtures/shell_page";
+
+/** A binary STL of an axis-aligned box from the origin to (x, y, z), outward normals. */
+function boxStl(x: number, y: number, z: number): Buffer {
+  const p = (i: number) => [i & 1 ? x : 0, i & 2 ? y : 0, i & 4 ? z : 0];
+  // Each face's corners counter-clockwise seen from outside, as two triangles.
+  const quads = [
+    [0, 2, 3, 1], // z = 0
+    [4, 5, 7, 6], // z = top
+    [0, 1, 5, 4], // y = 0
+    [2, 6, 7, 3], // y = top
+    [0, 4, 6, 2], // x = 0
+    [1, 3, 7, 5], // x = top
+  ];
+  const triangles = quads.flatMap(([a, b, c, d]) => [
+    [a, b, c],
+    [a, c, d],
+  ]);
+  const buf = Buffer.alloc(84 + 50 * triangles.length);
+  buf.write("mattercraft e2e box", 0, "ascii");
+  buf.writeUInt32LE(triangles.length, 80);
+  triangles.forEach((t, i) => {
+    const at = 84 + 50 * i;
+    // The normal is left zero: readers recompute it from the winding.
+    t.forEach((v, k) => p(v).forEach((c, axis) => buf.writeFloatLE(c, at + 12 + 12 * k + 4 * axis)));
+  });
+  return buf;
+}
+
+/** How many of the canvas's pixels differ clearly from its corner (the background). */
+async function partPixels(page: Page): Promise<number> {
+  return page.getByTestId("preview").evaluate((canvas: HTMLCanvasElement) => {
+    const copy = document.createElement("canvas");
+    copy.width = canvas.width;
+    copy.height = canvas.height;
+    const ctx = copy.getContext("2d")!;
+    ctx.drawImage(canvas, 0, 0);
+    const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
+    const [r0, g0, b0] = [data[0], data[1], data[2]];
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (Math.abs(data[i] - r0) + Math.abs(data[i + 1] - g0) + Math.abs(data[i + 2] - b0) > 40) count++;
+    }
+    return count;
+  });
+}
+
+test("an STL uploads with progress, is analysed, shows in 3D, and its unit can be corrected", async ({ page }, testInfo) => {
+  const auth = new AuthPages(page);
+  const shell = new ShellPage(page);
+  const email = uniqueEmail("print");
+  await auth.signUp("Pat Printer", email);
+  await auth.expectAccount(email);
+
+  await page.goto("/print");
+  await shell.waitForHydration();
+  await expect(page.getByText("No parts yet.")).toBeVisible();
+  await expect(page.getByTestId("preview-note")).toBeVisible();
+  await page.getByLabel("Choose an STL file").setInputFiles({
+    name: "box.stl",
+    mimeType: "model/stl",
+    buffer: boxStl(20, 30, 40),
+  });
+
+  // The bytes go up with a progress bar, then the analysis runs.
+  const progress = page.getByRole("progressbar");
+  await expect(progress).toHaveAttribute("value", "100");
+  await expect(page.getByLabel("Uploaded")).toBeVisible();
+  await expect(page.getByTestId("part-status")).toHaveAttribute("data-status", "ready");
+  await expect(page.getByTestId("upload-error")).toHaveCount(0);
+
+  // Metrics from the server.
+  const bbox = page.getByTestId("metric-bbox");
+  await expect(bbox).toHaveText("20 × 30 × 40 mm");
+  await expect(page.getByTestId("metric-volume")).toHaveText("24 cm³");
+  await expect(page.getByTestId("metrics")).toContainText("Triangles12");
+  await expect(page.getByTestId("warnings")).toHaveText("No warnings.");
+  await expect(page.getByRole("radio", { name: "mm" })).toBeChecked();
+
+  // The 3D preview draws the part: many pixels are not background.
+  const canvas = page.getByTestId("preview");
+  await expect(canvas).toBeVisible();
+  await expect(canvas).toHaveAttribute("data-first-frame-ms", /\d+/);
+  await expect(page.getByTestId("preview-dims")).toHaveText("Bounding box: 20 × 30 × 40 mm");
+  const drawn = await partPixels(page);
+  const total = 800 * 500;
+  expect(drawn).toBeGreaterThan(total * 0.05);
+  expect(drawn).toBeLessThan(total * 0.95);
+
+  // Orbiting redraws on demand: the picture changes.
+  const picture = () =>
+    canvas.evaluate((c: HTMLCanvasElement) => {
+      const url = c.toDataURL();
+      let h = 0;
+      for (let i = 0; i < url.length; i++) h = (h * 31 + url.charCodeAt(i)) | 0;
+      return h;
+    });
+  const before = await picture();
+  await canvas.scrollIntoViewIfNeeded();
+  await canvas.screenshot({ path: testInfo.outputPath("preview.png") });
+  const box = (await canvas.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 120, box.y + box.height / 2 + 30, { steps: 5 });
+  await page.mouse.up();
+  await expect.poll(picture).not.toBe(before);
+  await page.getByRole("button", { name: "Fit to view" }).click();
+  expect(await partPixels(page)).toBeGreaterThan(total * 0.05);
+
+  // Inches: everything 25.4 times larger, at once and after a reload.
+  await page.getByRole("radio", { name: "in" }).check();
+  await expect(bbox).toHaveText("20 × 30 × 40 in = 508 × 762 × 1016 mm");
+  await expect(page.getByTestId("metric-volume")).toHaveText("393289.536 cm³");
+  await expect(page.getByTestId("preview-dims")).toHaveText("Bounding box: 20 × 30 × 40 in");
+  await expect(page.getByTestId("warnings")).toContainText("Too large");
+  await expect(page.getByTestId("part")).toContainText("in (chosen by you)");
+
+  await expect(page).toHaveURL(/\/print\?file=/);
+  await expect.poll(async () => (await page.request.get(page.url().replace(/.*file=/, "/v1/files/"))).json())
+    .toMatchObject({ selected_unit: "in" });
+  await page.reload();
+  await shell.waitForHydration();
+  await expect(page.getByRole("radio", { name: "in" })).toBeChecked();
+  await expect(bbox).toHaveText("20 × 30 × 40 in = 508 × 762 × 1016 mm");
+  await expect(page.getByRole("row", { name: /box\.stl/ })).toContainText("20 × 30 × 40 in");
+  // A part from an earlier visit: its metrics, and a note where the preview would be.
+  await expect(page.getByTestId("preview-note")).toBeVisible();
+});
+
+test("a file that is not an STL is refused before uploading", async ({ page }) => {
+  const auth = new AuthPages(page);
+  const shell = new ShellPage(page);
+  await auth.signUp("Pat Wrong", uniqueEmail("print-wrong"));
+  await page.goto("/print");
+  await shell.waitForHydration();
+  await page.getByLabel("Choose an STL file").setInputFiles({
+    name: "notes.txt",
+    mimeType: "text/plain",
+    buffer: Buffer.from("hello"),
+  });
+  await expect(page.getByTestId("upload-error")).toContainText("not an STL file");
+});
+
+test("a corrupt STL fails its analysis with the reason", async ({ page }) => {
+  const auth = new AuthPages(page);
+  const shell = new ShellPage(page);
+  await auth.signUp("Pat Corrupt", uniqueEmail("print-corrupt"));
+  await page.goto("/print");
+  await shell.waitForHydration();
+  const bad = Buffer.alloc(84 + 10);
+  bad.writeUInt32LE(1000, 80);
+  await page.getByLabel("Choose an STL file").setInputFiles({ name: "broken.stl", mimeType: "model/stl", buffer: bad });
+  await expect(page.getByTestId("part-status")).toHaveAttribute("data-status", "failed");
+  await expect(page.getByTestId("analysis-failed")).toContainText("The analysis failed: ");
+});
+
+test("visitors are invited to sign in @nojs", async ({ page }) => {
+  await page.goto("/print");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Print");
+  await expect(page.getByTestId("print-signin")).toContainText("Sign in");
+  await expect(page.getByTestId("preview")).toHaveCount(0);
+});
+
+test("without JavaScript the page explains why and still lists parts and their metrics @nojs", async ({
+  page,
+  browserName,
+}, testInfo) => {
+  test.skip(testInfo.project.name !== "js-off", "the no-JavaScript view");
+  void browserName;
+  const auth = new AuthPages(page);
+  const email = uniqueEmail("print-nojs");
+  await auth.signUp("Pat Static", email);
+  await auth.expectAccount(email);
+
+  // Upload through the API with the same session.
+  const stl = boxStl(20, 30, 40);
+  const presign = await page.request.post("/v1/files/presign", {
+    data: { filename: "static-box.stl", content_type: "model/stl", size_bytes: stl.length },
+  });
+  expect(presign.status(), await presign.text()).toBe(201);
+  const { file_id, upload_url } = await presign.json();
+  const put = await page.request.put(upload_url, { headers: { "Content-Type": "model/stl" }, data: stl });
+  expect(put.ok(), await put.text()).toBeTruthy();
+  const confirm = await page.request.post("/v1/files/confirm", { data: { file_id } });
+  expect(confirm.ok(), await confirm.text()).toBeTruthy();
+  await expect.poll(async () => (await (await page.request.get(`/v1/files/${file_id}`)).json()).status).toBe("ready");
+
+  await page.goto("/print");
+  await expect(page.getByTestId("print-nojs")).toContainText("need JavaScript");
+  const row = page.getByRole("row", { name: /static-box\.stl/ });
+  await expect(row).toContainText("Ready");
+  await expect(row).toContainText("20 × 30 × 40 mm");
+  await expect(row).toContainText("24 cm³");
+  await row.getByRole("link", { name: "static-box.stl" }).click();
+  await expect(page).toHaveURL(new RegExp(`/print\\?file=${file_id}`));
+  await expect(page.getByTestId("metric-bbox")).toHaveText("20 × 30 × 40 mm");
+  await expect(page.getByTestId("metrics")).toContainText("Watertightyes");
+  await expect(page.getByTestId("preview-note")).toBeVisible();
+});
