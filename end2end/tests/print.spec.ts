@@ -110,9 +110,19 @@ test("an STL uploads with progress, is analysed, shows in 3D, and its unit can b
   expect(await partPixels(page)).toBeGreaterThan(total * 0.05);
 
   // Inches: everything 25.4 times larger, at once and after a reload.
+  // The page rescales at once, before the server has answered the save.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route("**/api/fn/set_part_unit", async (route) => {
+    await held;
+    await route.continue();
+  });
   await page.getByRole("radio", { name: "in" }).check();
-  await expect(bbox).toHaveText("20 × 30 × 40 in = 508 × 762 × 1016 mm");
-  await expect(page.getByTestId("metric-volume")).toHaveText("393289.536 cm³");
+  await expect(bbox).toHaveText("20 × 30 × 40 in = 508 × 762 × 1016 mm", { timeout: 2_000 });
+  await expect(page.getByTestId("metric-volume")).toHaveText("393289.536 cm³", { timeout: 1_000 });
+  const saved = page.waitForResponse("**/api/fn/set_part_unit");
+  release();
+  expect((await saved).ok()).toBeTruthy();
   await expect(page.getByTestId("preview-dims")).toHaveText("Bounding box: 20 × 30 × 40 in");
   await expect(page.getByTestId("warnings")).toContainText("Too large");
   await expect(page.getByTestId("part")).toContainText("in (chosen by you)");
