@@ -29,6 +29,26 @@ function boxStl(x: number, y: number, z: number): Buffer {
   return buf;
 }
 
+/** A binary STL of a closed UV sphere of radius `r` with `2 · rings · segments` triangles. */
+function sphereStl(r: number, rings: number, segments: number): Buffer {
+  const at = (i: number, j: number) => {
+    const theta = (Math.PI * i) / rings;
+    const phi = (2 * Math.PI * j) / segments;
+    return [r * Math.sin(theta) * Math.cos(phi), r * Math.sin(theta) * Math.sin(phi), r * Math.cos(theta)];
+  };
+  const triangles: number[][][] = [];
+  for (let i = 0; i < rings; i++) {
+    for (let j = 0; j < segments; j++) {
+      const [a, b, c, d] = [at(i, j), at(i + 1, j), at(i + 1, j + 1), at(i, j + 1)];
+      triangles.push([a, b, c], [a, c, d]);
+    }
+  }
+  const buf = Buffer.alloc(84 + 50 * triangles.length);
+  buf.writeUInt32LE(triangles.length, 80);
+  triangles.forEach((t, i) => t.forEach((v, k) => v.forEach((c, axis) => buf.writeFloatLE(c, 84 + 50 * i + 12 + 12 * k + 4 * axis))));
+  return buf;
+}
+
 /** How many of the canvas's pixels differ clearly from its corner (the background). */
 async function partPixels(page: Page): Promise<number> {
   return page.getByTestId("preview").evaluate((canvas: HTMLCanvasElement) => {
@@ -137,6 +157,26 @@ test("an STL uploads with progress, is analysed, shows in 3D, and its unit can b
   await expect(page.getByRole("row", { name: /box\.stl/ })).toContainText("20 × 30 × 40 in");
   // A part from an earlier visit: its metrics, and a note where the preview would be.
   await expect(page.getByTestId("preview-note")).toBeVisible();
+});
+
+test("a large part shows at once as a coarse proxy, then in full detail", async ({ page }) => {
+  const auth = new AuthPages(page);
+  const shell = new ShellPage(page);
+  await auth.signUp("Pat Large", uniqueEmail("print-large"));
+  await page.goto("/print");
+  await shell.waitForHydration();
+  const logs: string[] = [];
+  page.on("console", (m) => logs.push(m.text()));
+  // 120,000 triangles: above the proxy threshold.
+  await page.getByLabel("Choose an STL file").setInputFiles({ name: "ball.stl", mimeType: "model/stl", buffer: sphereStl(25, 200, 300) });
+  const canvas = page.getByTestId("preview");
+  await expect(canvas).toHaveAttribute("data-first-frame-ms", /\d+/, { timeout: 30_000 });
+  expect(logs.join("\n")).toContain("coarse proxy");
+  await expect(canvas).toBeVisible();
+  expect(await partPixels(page)).toBeGreaterThan(800 * 500 * 0.05);
+  await expect(canvas).toHaveAttribute("data-full-frame-ms", /\d+/, { timeout: 30_000 });
+  expect(await partPixels(page)).toBeGreaterThan(800 * 500 * 0.05);
+  await expect(page.getByTestId("part-status")).toHaveAttribute("data-status", /ready|failed/, { timeout: 30_000 });
 });
 
 test("a file that is not an STL is refused before uploading", async ({ page }) => {
