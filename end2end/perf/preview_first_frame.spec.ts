@@ -6,6 +6,13 @@
 //     npx playwright test --config perf/playwright.perf.config.ts
 //
 // The file comes from `crates/mesh/bench` (trimesh's icosphere, 1,310,720 triangles).
+//
+// Measured 2026-11-23 on the 2-core machine, headless Chromium with SwiftShader (software
+// WebGL2), wasm-release build without wasm-opt, 5 runs: first frame (coarse proxy, GPU-synced
+// by a 1-pixel readback) 681–936 ms (one cold outlier 1,710 ms); parse ≈ 0.24–0.42 s, GPU
+// meshes ≈ 0.2–0.3 s, draw ≈ 0.2–0.35 s. Full-detail frame 3.1–3.8 s after the bytes (one full
+// 1.3 M-triangle frame costs ≈ 1.4 s in SwiftShader). A drag step of the proxy ≈ 0.22 s.
+// With the debug wasm and no proxy the first frame was ≈ 2.2 s.
 import { expect, test } from "@playwright/test";
 import * as os from "node:os";
 import { AuthPages, uniqueEmail } from "../tests/fixtures/auth_pages";
