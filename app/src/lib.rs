@@ -1,6 +1,10 @@
 //! The MatterCraft web app: the HTML shell, the router and the pages. Rendered on the server
 //! (feature `ssr`) and hydrated in the browser (feature `hydrate`).
 
+// Without `--cfg erase_components` (release builds) the dashboard's nested view types exceed
+// the default limit of 128.
+#![recursion_limit = "256"]
+
 pub mod components;
 pub mod error;
 mod format;
