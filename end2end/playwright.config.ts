@@ -40,10 +40,11 @@ export default defineConfig({
     },
   },
   projects: [
-    // Everything, with JavaScript: hydration and interactive parts.
-    { name: "js-on", use: { javaScriptEnabled: true } },
-    // Pages that must work before (or without) hydration: tests tagged @nojs.
-    { name: "js-off", use: { javaScriptEnabled: false }, grep: /@nojs/ },
+    // Everything, with JavaScript: hydration and interactive parts (but the views that only
+    // exist without it, tagged @js-off-only).
+    { name: "js-on", use: { javaScriptEnabled: true }, grepInvert: /@js-off-only/ },
+    // Pages that must work before (or without) hydration: tests tagged @nojs or @js-off-only.
+    { name: "js-off", use: { javaScriptEnabled: false }, grep: /@nojs|@js-off-only/ },
   ],
   webServer: {
     command: `${serverBin} serve`,

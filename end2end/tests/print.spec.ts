@@ -213,12 +213,9 @@ test("visitors are invited to sign in @nojs", async ({ page }) => {
   await expect(page.getByTestId("preview")).toHaveCount(0);
 });
 
-test("without JavaScript the page explains why and still lists parts and their metrics @nojs", async ({
+test("without JavaScript the page explains why and still lists parts and their metrics @js-off-only", async ({
   page,
-  browserName,
-}, testInfo) => {
-  test.skip(testInfo.project.name !== "js-off", "the no-JavaScript view");
-  void browserName;
+}) => {
   const auth = new AuthPages(page);
   const email = uniqueEmail("print-nojs");
   await auth.signUp("Pat Static", email);
