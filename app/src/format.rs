@@ -1,4 +1,4 @@
-//! How times and durations read on the pages.
+//! How times, durations and sizes read on the pages.
 
 /// `2026-11-23T07:39:18.123Z` as `2026-11-23 07:39:18 UTC`; anything else unchanged.
 pub(crate) fn short_time(rfc3339: &str) -> String {
@@ -23,6 +23,15 @@ pub(crate) fn duration(seconds: f64) -> String {
         format!("{} min {:02} s", whole / 60, whole % 60)
     } else {
         format!("{} h {:02} min", whole / 3600, (whole % 3600) / 60)
+    }
+}
+
+/// `12.3 kB`.
+pub(crate) fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b < 1_000 => format!("{b} B"),
+        b if b < 1_000_000 => format!("{:.1} kB", b as f64 / 1e3),
+        b => format!("{:.1} MB", b as f64 / 1e6),
     }
 }
 

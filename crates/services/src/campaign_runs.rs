@@ -653,7 +653,8 @@ impl Services {
             )));
         }
         if stored.iter().any(|c| c.status == "pending") {
-            runs.propose(job, &[], now_ms()).await?;
+            runs.set_phase(&job.id, "awaiting_evaluations", now_ms())
+                .await?;
             return Ok(LabBatch::Waiting);
         }
         runs.set_phase(&job.id, "evaluating", now_ms()).await?;

@@ -278,21 +278,16 @@ impl<'de> serde::Deserialize<'de> for Ordered {
 }
 
 fn read_json(text: &str) -> Result<Cells, Vec<ErrorDetail>> {
-    use serde::Deserialize as _;
-    let not_a_table = || {
-        vec![ErrorDetail::new(
-            "file",
-            "a JSON dataset is an array of objects, one per row",
-        )]
-    };
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| vec![ErrorDetail::new("file", format!("not valid JSON: {e}"))])?;
-    if !value.is_array() {
-        return Err(not_a_table());
-    }
-    let items: Vec<Ordered> =
-        Vec::<Ordered>::deserialize(&mut serde_json::Deserializer::from_str(text))
-            .map_err(|_| not_a_table())?;
+    // One pass: well-formed JSON of the wrong shape is a data error, anything else a syntax
+    // (or end-of-input) error.
+    let items: Vec<Ordered> = serde_json::from_str(text).map_err(|e| {
+        let message = if e.classify() == serde_json::error::Category::Data {
+            "a JSON dataset is an array of objects, one per row".to_owned()
+        } else {
+            format!("not valid JSON: {e}")
+        };
+        vec![ErrorDetail::new("file", message)]
+    })?;
     let mut names: Vec<String> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut problems = Vec::new();
@@ -564,20 +559,23 @@ impl Services {
         let (Some(format), Ok(text), true) = (format, text, problems.is_empty()) else {
             return Err(ServiceError::Invalid(problems));
         };
-        let table = parse_table(format, text).map_err(ServiceError::Invalid)?;
-        let rows = Value::Array(table.rows.iter().cloned().map(Value::Object).collect());
+        let Table { columns, rows } = parse_table(format, text).map_err(ServiceError::Invalid)?;
+        let row_count = rows.len() as i64;
+        let rows: Vec<Value> = rows.into_iter().map(Value::Object).collect();
         let warnings = match upload.template_id {
             Some(id) => {
                 let doc = self.template_document(caller, id).await?;
                 let (doc, _) = mdl::from_value(&doc).map_err(|_| {
                     ServiceError::Internal(anyhow::anyhow!("template {id} has an invalid MDL"))
                 })?;
-                let check = check_schema(&doc, &table.columns, rows.as_array().map_or(&[], |r| r));
+                let check = check_schema(&doc, &columns, &rows);
                 schema_result(check)?.1
             }
             None => Vec::new(),
         };
-        let columns = serde_json::to_value(&table.columns).map_err(anyhow::Error::from)?;
+        let preview = rows.iter().take(PREVIEW_ROWS).cloned().collect();
+        let columns = serde_json::to_value(&columns).map_err(anyhow::Error::from)?;
+        let rows = Value::Array(rows);
         let stored = self
             .db
             .datasets()
@@ -590,7 +588,7 @@ impl Services {
                     filename: upload.filename,
                     columns: &columns,
                     rows: &rows,
-                    row_count: table.rows.len() as i64,
+                    row_count,
                     content: text,
                 },
                 now_ms(),
@@ -598,12 +596,7 @@ impl Services {
             .await?;
         Ok(DatasetDetail {
             summary: dataset_summary(&stored)?,
-            preview: table
-                .rows
-                .into_iter()
-                .take(PREVIEW_ROWS)
-                .map(Value::Object)
-                .collect(),
+            preview,
             warnings,
         })
     }

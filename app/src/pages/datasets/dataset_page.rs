@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::list_page::human_size;
 use crate::error::AppErrorView;
+use crate::format::{human_size, short_time};
 use crate::pages::auth::{user_resource, RequireUser};
 use crate::server_fns::datasets::{get_dataset, DeleteDataset};
 
@@ -82,7 +82,7 @@ fn Preview(d: DatasetDetail) -> impl IntoView {
             <dt>"File"</dt><dd>{s.filename.clone()}</dd>
             <dt>"Rows"</dt><dd data-testid="dataset-rows">{s.rows}</dd>
             <dt>"Size"</dt><dd>{human_size(s.size_bytes)}</dd>
-            <dt>"Uploaded"</dt><dd>{s.created_at.clone()}</dd>
+            <dt>"Uploaded"</dt><dd>{short_time(&s.created_at)}</dd>
         </dl>
         <h2>"Columns"</h2>
         <ul class="columns-list">

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::error::AppErrorView;
+use crate::format::{human_size, short_time};
 use crate::server_fns::datasets::list_datasets;
 
 /// The datasets list with the upload form.
@@ -75,7 +76,7 @@ fn DatasetTable(list: Vec<DatasetSummary>) -> impl IntoView {
                                     <td>{d.rows}</td>
                                     <td>{d.columns.len()}</td>
                                     <td>{human_size(d.size_bytes)}</td>
-                                    <td>{d.created_at}</td>
+                                    <td>{short_time(&d.created_at)}</td>
                                 </tr>
                             }
                         })
@@ -83,15 +84,6 @@ fn DatasetTable(list: Vec<DatasetSummary>) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-    }
-}
-
-/// `12.3 kB`.
-pub(crate) fn human_size(bytes: u64) -> String {
-    match bytes {
-        b if b < 1_000 => format!("{b} B"),
-        b if b < 1_000_000 => format!("{:.1} kB", b as f64 / 1e3),
-        b => format!("{:.1} MB", b as f64 / 1e6),
     }
 }
 

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 use mesh::{Metrics, Unit, Warning};
 
 use crate::error::{AppError, AppErrorView};
-use crate::pages::datasets::list_page::human_size;
+use crate::format::{human_size, short_time};
 use crate::server_fns::files::{get_part, list_parts};
 
 /// The page's client-side state, shared by the upload zone, the preview and the panel.
@@ -558,7 +558,7 @@ fn PartsTable(state: PrintState, list: Vec<FileView>) -> impl IntoView {
                                     <td>{m.as_ref().map(|m| dims(m, m.detected_unit))}</td>
                                     <td>{m.as_ref().map(|m| format!("{} cm³", number(m.volume_cm3)))}</td>
                                     <td>{m.as_ref().map(|m| m.triangle_count)}</td>
-                                    <td>{f.created_at.clone()}</td>
+                                    <td>{short_time(&f.created_at)}</td>
                                 </tr>
                             }
                         })
