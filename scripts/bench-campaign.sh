@@ -3,6 +3,7 @@
 # scripts/run.sh uses), a campaign from a template with its default budget, started over the
 # REST API and polled until it ends. Usage: scripts/bench-campaign.sh [TEMPLATE] [RUNS]
 set -euo pipefail
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 template="${1:-battery/nmc-cathode}"
 runs="${2:-3}"

@@ -5,6 +5,7 @@
 #   Chromium with JavaScript on and off.
 # Ends with one line "summary: N passed, M failed"; exits non-zero when anything failed.
 set -uo pipefail
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 LOGS="$(mktemp -d /tmp/mc-test-XXXXXX)"
@@ -17,7 +18,8 @@ FAILED_STEPS=()
 step() {
   local name="$1"; shift
   log "$name"
-  local logfile="$LOGS/$(echo "$name" | tr -c 'a-zA-Z0-9' '_').log"
+  local logfile
+  logfile="$LOGS/$(echo "$name" | tr -c 'a-zA-Z0-9' '_').log"
   local failed_before=$FAILED
   if "$@" 2>&1 | tee "$logfile"; then
     count "$logfile"
@@ -53,13 +55,8 @@ start_postgres() {
     log "using the PostgreSQL service on 127.0.0.1:5432"
     return 0
   fi
-  local bindir
-  bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-  if [ -z "$bindir" ]; then
-    log "installing Debian's postgresql"
-    apt_install postgresql
-    bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-  fi
+  ensure_postgres_server
+  local bindir="$PG_BINDIR"
   local port
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 55432)
   PG_PRIVATE_DIR="$(mktemp -d /tmp/mc-pg-XXXXXX)"
@@ -71,9 +68,11 @@ start_postgres() {
     run_as=(runuser -u postgres --)
   fi
   log "starting a private PostgreSQL on 127.0.0.1:$port"
-  "${run_as[@]}" "$bindir/initdb" -D "$PG_PRIVATE_DIR/data" -A trust -U postgres >/dev/null
+  "${run_as[@]}" "$bindir/initdb" -D "$PG_PRIVATE_DIR/data" -A trust -U postgres >/dev/null \
+    || die "initdb failed in $PG_PRIVATE_DIR"
   "${run_as[@]}" "$bindir/pg_ctl" -D "$PG_PRIVATE_DIR/data" -l "$PG_PRIVATE_DIR/log" -w \
-    -o "-p $port -k $PG_PRIVATE_DIR -c listen_addresses=127.0.0.1" start >/dev/null
+    -o "-p $port -k $PG_PRIVATE_DIR -c listen_addresses=127.0.0.1" start >/dev/null \
+    || die "the private PostgreSQL did not start; its log: $PG_PRIVATE_DIR/log"
   PG_CTL=("${run_as[@]}" "$bindir/pg_ctl" -D "$PG_PRIVATE_DIR/data")
   export MC_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
 }
@@ -84,7 +83,14 @@ drop_test_databases() {
     | while read -r db; do psql "$MC_TEST_POSTGRES_URL" -qc "drop database if exists \"$db\" with (force)" >/dev/null 2>&1; done
 }
 
+SUMMARY_PRINTED=""
 cleanup() {
+  # A set-up step that cannot go on ends the script (die): the run still ends with its summary.
+  if [ -z "$SUMMARY_PRINTED" ]; then
+    echo
+    echo "The run stopped before the checks finished (see the error above)."
+    echo "summary: $PASSED passed, $((FAILED + 1)) failed"
+  fi
   drop_test_databases
   if [ -n "$PG_PRIVATE_DIR" ]; then
     "${PG_CTL[@]}" stop -m fast >/dev/null 2>&1 || true
@@ -97,19 +103,20 @@ trap cleanup EXIT
 started=$(date +%s)
 ensure_build_tools
 ensure_nextest
-command -v psql >/dev/null 2>&1 || { log "installing the PostgreSQL client"; apt_install postgresql-client; }
-[ -x /usr/bin/chromium ] || { log "installing Debian's Chromium"; apt_install chromium; }
-if [ ! -d end2end/node_modules ] || [ end2end/package-lock.json -nt end2end/node_modules ]; then
-  log "installing the Playwright test runner (no browser download)"
-  (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund) \
-    && touch end2end/node_modules
-fi
+ensure_shellcheck
+ensure_node
+ensure_psql
+ensure_chromium
+ensure_playwright
 start_postgres
 drop_test_databases
 
 # --- Checks ------------------------------------------------------------------------------
 HOST_PACKAGES=(-p domain -p store -p services -p server -p optimizer -p mdl -p mesh)
 
+step "set-up steps take their install branch when their tool is missing" \
+  bash scripts/tests/setup_steps.sh
+step "shellcheck scripts/" bash -c 'shellcheck -x scripts/*.sh scripts/tests/*.sh .ci/run'
 step "cargo fmt --check" cargo fmt --all --check
 step "build: server and wasm site (cargo leptos build)" cargo leptos build
 step "clippy (server side)" host_cargo clippy "${HOST_PACKAGES[@]}" --all-targets -- -D warnings
@@ -140,4 +147,5 @@ if [ ${#FAILED_STEPS[@]} -gt 0 ]; then
 fi
 echo "Logs: $LOGS  (took ${elapsed}s)"
 echo "summary: $PASSED passed, $FAILED failed"
+SUMMARY_PRINTED=1
 [ ${#FAILED_STEPS[@]} -eq 0 ]
