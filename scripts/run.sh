@@ -5,7 +5,6 @@
 # says what it does, and a step that fails says so.
 set -euo pipefail
 # shellcheck source=lib.sh
-# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 report_errors
 

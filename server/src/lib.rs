@@ -53,6 +53,7 @@ pub fn build_router_with(state: AppState, extra_v1: Router<AppState>) -> Router 
     Router::new()
         .route("/health", get(api::system::health))
         .route("/ready", get(api::system::ready))
+        .route("/openapi.json", get(api::docs::openapi_json))
         .route(
             "/uploads/{*key}",
             axum::routing::put(api::uploads::put_upload)

@@ -76,8 +76,10 @@ impl JobHandler for CampaignJobHandler {
         let Some(id) = job.payload.get("job_id").and_then(|v| v.as_str()) else {
             return Err(store::jobs::permanent("campaign job without a job_id"));
         };
+        // The runner claimed the job under its worker id, which the job then shows.
+        let worker = job.lease_owner.as_deref().unwrap_or("unknown");
         self.services
-            .run_campaign_job(id, None)
+            .run_campaign_job(id, worker, None)
             .await
             .map_err(|e| anyhow::anyhow!("campaign job {id}: {e}"))
     }

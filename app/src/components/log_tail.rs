@@ -17,10 +17,10 @@ pub fn LogTail(lines: Vec<JobLogLine>) -> impl IntoView {
                 .into_iter()
                 .map(|l| {
                     view! {
-                        <li class=format!("log-{}", l.level) data-level=l.level.clone()>
+                        <li class=format!("log-{}", l.level.as_str()) data-level=l.level.as_str()>
                             <time datetime=l.timestamp.clone()>{short_time(&l.timestamp)}</time>
                             " "
-                            <span class=format!("badge badge-{}", l.level)>{l.level.clone()}</span>
+                            <span class=format!("badge badge-{}", l.level.as_str())>{l.level.as_str()}</span>
                             " "
                             <span class="log-message">{l.message}</span>
                         </li>

@@ -72,7 +72,7 @@ pub async fn get_campaign_dashboard(id: String) -> Result<DashboardData, AppErro
     let latest_job = jobs.into_iter().next();
     let logs = match &latest_job {
         Some(job) => services
-            .job_logs(&caller, &job.id, None, None, Some(DASHBOARD_LOG_LINES))
+            .job_logs(&caller, &job.job.id, None, None, Some(DASHBOARD_LOG_LINES))
             .await
             .map_err(from_service)?,
         None => Vec::new(),

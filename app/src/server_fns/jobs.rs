@@ -48,7 +48,7 @@ pub async fn list_jobs() -> Result<Option<Vec<JobListItem>>, AppError> {
     Ok(Some(
         jobs.into_iter()
             .map(|job| JobListItem {
-                campaign_name: names.get(&job.campaign_id).cloned(),
+                campaign_name: names.get(&job.job.campaign_id).cloned(),
                 job,
             })
             .collect(),
@@ -104,7 +104,7 @@ pub async fn retry_job(id: String, open_job: bool) -> Result<(), AppError> {
         .await
         .map_err(from_service)?;
     if open_job {
-        leptos_axum::redirect(&format!("/jobs/{}", job.id));
+        leptos_axum::redirect(&format!("/jobs/{}", job.job.id));
     }
     Ok(())
 }

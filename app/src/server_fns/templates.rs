@@ -14,9 +14,10 @@ pub async fn list_templates() -> Result<Option<Vec<TemplateSummary>>, AppError> 
     let Some((_, caller)) = signed_in().await? else {
         return Ok(None);
     };
+    let params = first_page(&services::campaigns::TEMPLATE_LIST, &[])?;
     services()?
-        .list_templates(&caller, None, None)
+        .list_templates(&caller, &params)
         .await
-        .map(Some)
+        .map(|(templates, _)| Some(templates))
         .map_err(from_service)
 }

@@ -248,23 +248,132 @@ pub struct StartCampaignRequest {
     pub timeout_hours: Option<f64>,
 }
 
-/// A job that runs a campaign.
+/// What a campaign job is doing. The seed's Jobs API names `acquiring`; the others are ours.
+/// A job that has ended is in the phase named after its final status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum JobPhase {
+    /// Waiting for a worker.
+    Queued,
+    /// Replaying the iterations an earlier run recorded (after a crash or a retry).
+    Resuming,
+    /// Proposing the space-filling first batch.
+    InitialDesign,
+    /// Training the surrogate and maximising the acquisition for the next batch.
+    Acquiring,
+    /// Evaluating the batch (simulator or dataset).
+    Evaluating,
+    /// Waiting for lab results posted to `/v1/campaigns/{id}/evaluations`.
+    AwaitingEvaluations,
+    /// Ended: the budget is spent or the campaign converged.
+    Completed,
+    /// Ended with an error.
+    Failed,
+    /// Ended: stopped by its owner.
+    Cancelled,
+}
+
+impl JobPhase {
+    /// Every phase, in the order a job goes through them.
+    pub const ALL: [JobPhase; 9] = [
+        JobPhase::Queued,
+        JobPhase::Resuming,
+        JobPhase::InitialDesign,
+        JobPhase::Acquiring,
+        JobPhase::Evaluating,
+        JobPhase::AwaitingEvaluations,
+        JobPhase::Completed,
+        JobPhase::Failed,
+        JobPhase::Cancelled,
+    ];
+
+    /// The wire name, e.g. `acquiring`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            JobPhase::Queued => "queued",
+            JobPhase::Resuming => "resuming",
+            JobPhase::InitialDesign => "initial_design",
+            JobPhase::Acquiring => "acquiring",
+            JobPhase::Evaluating => "evaluating",
+            JobPhase::AwaitingEvaluations => "awaiting_evaluations",
+            JobPhase::Completed => "completed",
+            JobPhase::Failed => "failed",
+            JobPhase::Cancelled => "cancelled",
+        }
+    }
+
+    /// The phase with this wire name.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for JobPhase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The severity of a job's log line, least severe first (so `>=` means "at least as severe").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    /// Detail for diagnosing a run (each proposed candidate); shown only when asked for.
+    Debug,
+    /// Progress.
+    Info,
+    /// Something the owner may want to look at (e.g. failed evaluations).
+    Warning,
+    /// The job failed.
+    Error,
+}
+
+impl LogLevel {
+    /// Every level, least severe first.
+    pub const ALL: [LogLevel; 4] = [
+        LogLevel::Debug,
+        LogLevel::Info,
+        LogLevel::Warning,
+        LogLevel::Error,
+    ];
+
+    /// The wire name, e.g. `warning`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warning => "warning",
+            LogLevel::Error => "error",
+        }
+    }
+
+    /// The level with this wire name.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.as_str() == text)
+    }
+
+    /// This level and every more severe one: what `level=<self>` returns.
+    pub fn and_above(self) -> impl Iterator<Item = LogLevel> {
+        Self::ALL.into_iter().filter(move |l| *l >= self)
+    }
+}
+
+/// The fields every view of a campaign job carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct JobView {
+pub struct JobFields {
     /// `job_…`.
     pub id: String,
     /// The campaign it runs.
     pub campaign_id: String,
     /// `queued`, `running`, `completed`, `failed` or `cancelled`.
     pub status: String,
-    /// What it is doing: `queued`, `resuming`, `initial_design`, `acquisition`,
-    /// `evaluating`, or its final status.
-    pub phase: String,
-    /// Iterations done.
-    pub iteration: u32,
-    /// Iterations planned (0 until it starts).
-    pub total_iterations: u32,
+    /// What it is doing now.
+    pub phase: JobPhase,
+    /// The worker that holds the job, or last held it; `null` until a worker took it.
+    pub worker_id: Option<String>,
     /// When it gives up (RFC 3339).
     pub timeout_at: String,
     /// RFC 3339.
@@ -275,6 +384,31 @@ pub struct JobView {
     pub finished_at: Option<String>,
     /// Why it failed.
     pub error: Option<String>,
+}
+
+/// How far a job has come: what `GET /v1/jobs` shows per job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JobCounts {
+    /// Iterations done.
+    pub iteration: u32,
+    /// Iterations planned (0 until a worker took the job).
+    pub total_iterations: u32,
+    /// The campaign's evaluations so far.
+    pub evaluations_completed: u32,
+    /// The campaign's budget.
+    pub budget: u32,
+}
+
+/// A job that runs a campaign, as lists and actions show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JobView {
+    /// The job.
+    #[serde(flatten)]
+    pub job: JobFields,
+    /// Its progress.
+    pub progress: JobCounts,
 }
 
 /// One evaluation in a campaign's results.
@@ -331,20 +465,15 @@ pub struct CampaignResults {
     pub convergence_history: Vec<ConvergencePoint>,
 }
 
-/// A job's progress through its campaign.
+/// A job's progress through its campaign, in full (`GET /v1/jobs/{id}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobProgress {
-    /// Iterations done.
-    pub iteration: u32,
-    /// Iterations planned.
-    pub total_iterations: u32,
-    /// Evaluations done.
-    pub evaluations_completed: u32,
-    /// The campaign's budget.
-    pub budget: u32,
-    /// What the job is doing.
-    pub current_phase: String,
+    /// Iterations and evaluations.
+    #[serde(flatten)]
+    pub counts: JobCounts,
+    /// What the job is doing (the same as the job's `phase`).
+    pub current_phase: JobPhase,
     /// Hypervolume so far.
     pub hypervolume: Option<f64>,
     /// Best value per objective so far.
@@ -370,7 +499,7 @@ pub struct JobTiming {
 pub struct JobDetail {
     /// The job.
     #[serde(flatten)]
-    pub job: JobView,
+    pub job: JobFields,
     /// Progress.
     pub progress: JobProgress,
     /// Timing.
@@ -385,8 +514,8 @@ pub struct JobLogLine {
     pub id: i64,
     /// RFC 3339.
     pub timestamp: String,
-    /// `info`, `warning` or `error`.
-    pub level: String,
+    /// How severe.
+    pub level: LogLevel,
     /// E.g. `[Iter 8/20] Training MLP surrogate (loss: 0.0187)`.
     pub message: String,
 }
@@ -425,5 +554,62 @@ mod tests {
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }
         assert_eq!(CampaignStatus::parse("paused"), None);
+    }
+
+    #[test]
+    fn job_phases_round_trip_and_use_the_seeds_word_for_acquisition() {
+        for p in JobPhase::ALL {
+            assert_eq!(JobPhase::parse(p.as_str()), Some(p));
+            assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());
+        }
+        assert_eq!(JobPhase::Acquiring.as_str(), "acquiring");
+        assert_eq!(JobPhase::parse("acquisition"), None);
+    }
+
+    #[test]
+    fn a_log_level_filter_keeps_that_level_and_the_more_severe_ones() {
+        let names = |min: LogLevel| min.and_above().map(LogLevel::as_str).collect::<Vec<_>>();
+        assert_eq!(names(LogLevel::Warning), ["warning", "error"]);
+        assert_eq!(
+            names(LogLevel::Debug),
+            ["debug", "info", "warning", "error"]
+        );
+        assert_eq!(names(LogLevel::Error), ["error"]);
+        for l in LogLevel::ALL {
+            assert_eq!(LogLevel::parse(l.as_str()), Some(l));
+            assert_eq!(serde_json::to_value(l).unwrap(), l.as_str());
+        }
+    }
+
+    #[test]
+    fn a_job_list_item_nests_its_progress_like_the_seed() {
+        let view = JobView {
+            job: JobFields {
+                id: "job_1".into(),
+                campaign_id: "camp_1".into(),
+                status: "running".into(),
+                phase: JobPhase::Acquiring,
+                worker_id: Some("host-1-2-abc".into()),
+                timeout_at: "2026-01-02T00:00:00Z".into(),
+                created_at: "2026-01-01T00:00:00Z".into(),
+                started_at: None,
+                finished_at: None,
+                error: None,
+            },
+            progress: JobCounts {
+                iteration: 8,
+                total_iterations: 20,
+                evaluations_completed: 120,
+                budget: 300,
+            },
+        };
+        let json = serde_json::to_value(&view).unwrap();
+        assert_eq!(json["worker_id"], "host-1-2-abc");
+        assert_eq!(
+            json["progress"],
+            serde_json::json!({"iteration": 8, "total_iterations": 20,
+                               "evaluations_completed": 120, "budget": 300})
+        );
+        assert!(json.get("iteration").is_none(), "{json}");
     }
 }

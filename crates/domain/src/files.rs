@@ -88,11 +88,11 @@ pub struct UnitRequest {
     pub confirmed_by: String,
 }
 
-/// One process and material of the catalog; prices in CNY minor units (fen).
+/// One process and material of the catalog; prices in CNY, as the seed gives them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CatalogItem {
-    /// Material id, e.g. `sla-white-resin`.
+    /// Material id, e.g. `sla_white`.
     pub id: String,
     /// `SLA`, `SLS`, `SLM` or `FDM`.
     pub process: String,
@@ -100,8 +100,8 @@ pub struct CatalogItem {
     pub material: String,
     /// Density in g/cm³.
     pub density_g_cm3: f64,
-    /// Price per gram of printed part, in fen.
-    pub base_rate_per_g: i64,
+    /// Price per gram of printed part in yuan (CNY major units), e.g. `0.3`.
+    pub base_rate_per_g: f64,
     /// The smallest charge for an order line, in fen.
     pub minimum_fee_cents: i64,
     /// Fastest lead time in days.

@@ -124,7 +124,7 @@ pub struct LogLine {
     pub iteration: u32,
     /// Planned iterations.
     pub total: u32,
-    /// `info` or `warning`.
+    /// `debug` (each proposed candidate), `info` or `warning`.
     pub level: &'static str,
     /// The message.
     pub message: String,
@@ -138,6 +138,23 @@ impl fmt::Display for LogLine {
             self.iteration, self.total, self.message
         )
     }
+}
+
+/// `c3-1: x=0.250000, solvent=water` (a pool candidate also names its row among the
+/// dataset's usable rows).
+fn describe(candidate: &Candidate) -> String {
+    let values: Vec<String> = candidate
+        .parameters
+        .iter()
+        .map(|(name, value)| match value {
+            Value::Number(x) => format!("{name}={x:.6}"),
+            Value::Choice(c) => format!("{name}={c}"),
+        })
+        .collect();
+    let row = candidate.pool_row.map_or_else(String::new, |r| {
+        format!(" (usable row {} of the dataset)", r + 1)
+    });
+    format!("{}{row}: {}", candidate.id, values.join(", "))
 }
 
 /// Misuse of the ask/tell protocol.
@@ -502,6 +519,9 @@ impl Campaign {
                 pool_row,
             })
             .collect();
+        for candidate in self.pending.clone() {
+            self.log("debug", format!("Proposed {}", describe(&candidate)));
+        }
         self.pending.clone()
     }
 

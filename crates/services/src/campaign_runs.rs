@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use domain::auth::Scope;
 use domain::campaigns::{
     CampaignResults, CampaignStatus, CandidateView, ConvergencePoint, EvaluationInput,
-    EvaluationsAccepted, JobDetail, JobLogLine, JobProgress, JobTiming, JobView, ResultRow,
+    EvaluationsAccepted, JobCounts, JobDetail, JobFields, JobLogLine, JobPhase, JobProgress,
+    JobTiming, JobView, LogLevel, ResultRow,
 };
 use domain::error::ErrorDetail;
 use domain::listing::{Direction, ListParams};
@@ -73,7 +74,7 @@ impl Services {
                 now,
             )
             .await?;
-        Ok(job_view(&job))
+        Ok(job_view(&job, counts(&job, &campaign)))
     }
 
     /// `POST /v1/campaigns/{id}/stop`: the running job stops after its current iteration and
@@ -98,7 +99,7 @@ impl Services {
             .await?
             .ok_or(ServiceError::NotFound)?;
         self.wake_waiting_job(&job.id).await?;
-        Ok(job_view(&job))
+        Ok(job_view(&job, counts(&job, &campaign)))
     }
 
     /// A job waiting for lab results holds no worker; when something it waits for changes
@@ -291,11 +292,13 @@ impl Services {
         })
     }
 
-    /// Runs (or resumes) the campaign job `job_id` to its end. `crash_after` stops it after
-    /// that iteration as if the process died there (tests of recovery use it).
+    /// Runs (or resumes) the campaign job `job_id` to its end on the worker `worker_id` (shown
+    /// as the job's `worker_id`). `crash_after` stops it after that iteration as if the
+    /// process died there (tests of recovery use it).
     pub async fn run_campaign_job(
         &self,
         job_id: &str,
+        worker_id: &str,
         crash_after: Option<u32>,
     ) -> Result<(), ServiceError> {
         let runs = self.db.campaign_runs();
@@ -305,7 +308,7 @@ impl Services {
         }
         // A job waiting for lab results only runs again once woken (batch complete, stop),
         // or here, past its timeout, to fail.
-        if job.phase == "awaiting_evaluations"
+        if job.phase == JobPhase::AwaitingEvaluations.as_str()
             && (now_ms() <= job.timeout_at || !runs.wake(&job.id, now_ms()).await?)
         {
             return Ok(());
@@ -364,13 +367,19 @@ impl Services {
                 .warm_start(prior)
                 .map_err(|e| ServiceError::Internal(e.into()))?;
         }
-        runs.mark_running(&job.id, i64::from(engine.total_iterations()), now_ms())
-            .await?;
+        runs.mark_running(
+            &job.id,
+            worker_id,
+            i64::from(engine.total_iterations()),
+            now_ms(),
+        )
+        .await?;
 
         // Replay what earlier runs recorded.
         let done_iterations = recorded.iter().map(|e| e.iteration).max().unwrap_or(0);
         if done_iterations > 0 {
-            runs.set_phase(&job.id, "resuming", now_ms()).await?;
+            runs.set_phase(&job.id, JobPhase::Resuming.as_str(), now_ms())
+                .await?;
             let (e, result) = tokio::task::spawn_blocking(move || {
                 let result = replay(&mut engine, &recorded, done_iterations);
                 (engine, result)
@@ -419,11 +428,11 @@ impl Services {
                 return Ok(());
             }
             let phase = if engine.iteration() == 0 {
-                "initial_design"
+                JobPhase::InitialDesign
             } else {
-                "acquisition"
+                JobPhase::Acquiring
             };
-            runs.set_phase(&job.id, phase, now_ms()).await?;
+            runs.set_phase(&job.id, phase.as_str(), now_ms()).await?;
             let (e, batch) = tokio::task::spawn_blocking(move || {
                 let batch = engine.ask();
                 (engine, batch)
@@ -452,7 +461,8 @@ impl Services {
                     }
                 }
                 evaluator => {
-                    runs.set_phase(&job.id, "evaluating", now_ms()).await?;
+                    runs.set_phase(&job.id, JobPhase::Evaluating.as_str(), now_ms())
+                        .await?;
                     hub.publish(
                         &job.campaign_id,
                         "iteration_start",
@@ -588,7 +598,7 @@ impl Services {
         (iteration_no, total): (u32, u32),
         names: &[String],
         batch: &[Candidate],
-        phase: &str,
+        phase: JobPhase,
     ) -> Result<LabBatch, ServiceError> {
         let runs = self.db.campaign_runs();
         let iteration = i64::from(iteration_no);
@@ -631,7 +641,7 @@ impl Services {
                 "iteration_start",
                 json!({"iteration": iteration_no,
                        "total_iterations": total,
-                       "phase": "awaiting_evaluations", "batch_size": batch.len(),
+                       "phase": JobPhase::AwaitingEvaluations, "batch_size": batch.len(),
                        "proposed_by": phase}),
             );
             return Ok(LabBatch::Waiting);
@@ -653,11 +663,12 @@ impl Services {
             )));
         }
         if stored.iter().any(|c| c.status == "pending") {
-            runs.set_phase(&job.id, "awaiting_evaluations", now_ms())
+            runs.set_phase(&job.id, JobPhase::AwaitingEvaluations.as_str(), now_ms())
                 .await?;
             return Ok(LabBatch::Waiting);
         }
-        runs.set_phase(&job.id, "evaluating", now_ms()).await?;
+        runs.set_phase(&job.id, JobPhase::Evaluating.as_str(), now_ms())
+            .await?;
         Ok(LabBatch::Ready(
             batch
                 .iter()
@@ -703,7 +714,19 @@ impl Services {
                 params.per_page(),
             )
             .await?;
-        Ok((jobs.iter().map(job_view).collect(), total))
+        Ok((
+            jobs.iter()
+                .map(|item| {
+                    let counts = JobCounts {
+                        evaluations_completed: count(item.evaluations_completed),
+                        budget: count(item.budget),
+                        ..job_counts(&item.job)
+                    };
+                    job_view(&item.job, counts)
+                })
+                .collect(),
+            total,
+        ))
     }
 
     /// `GET /v1/jobs/{id}`: one of the caller's jobs with its progress and timing.
@@ -724,14 +747,10 @@ impl Services {
         let remaining = avg
             .filter(|_| job.status == "running")
             .map(|avg| avg * (job.total_iterations - done).max(0) as f64);
-        let count = |v: i64| u32::try_from(v).unwrap_or_default();
         Ok(JobDetail {
             progress: JobProgress {
-                iteration: count(job.iteration),
-                total_iterations: count(job.total_iterations),
-                evaluations_completed: count(campaign.evaluations_completed),
-                budget: count(campaign.budget),
-                current_phase: job.phase.clone(),
+                counts: counts(&job, &campaign),
+                current_phase: phase_of(&job),
                 hypervolume: campaign.hypervolume,
                 best_objectives: campaign.best_objectives,
             },
@@ -740,12 +759,13 @@ impl Services {
                 avg_iteration_seconds: avg,
                 estimated_remaining_seconds: remaining,
             },
-            job: job_view(&job),
+            job: job_fields(&job),
         })
     }
 
-    /// `GET /v1/jobs/{id}/logs`: the last `tail` lines (default 100, at most 1000), optionally
-    /// of one `level` and after `since` (RFC 3339).
+    /// `GET /v1/jobs/{id}/logs`: the last `tail` lines (default 100, at most 1000) at `level`
+    /// or more severe (default `info`: debug lines only when asked for), after `since`
+    /// (RFC 3339).
     pub async fn job_logs(
         &self,
         caller: &Caller,
@@ -756,13 +776,23 @@ impl Services {
     ) -> Result<Vec<JobLogLine>, ServiceError> {
         caller.require(Scope::CampaignsRead)?;
         let mut problems = Vec::new();
-        if let Some(level) = level {
-            if !["info", "warning", "error"].contains(&level) {
+        let min_level = match level {
+            None => LogLevel::Info,
+            Some(text) => LogLevel::parse(text).unwrap_or_else(|| {
+                let names: Vec<&str> = LogLevel::ALL.iter().map(|l| l.as_str()).collect();
                 problems.push(
-                    ErrorDetail::new("level", "must be info, warning or error").with_value(level),
+                    ErrorDetail::new(
+                        "level",
+                        format!(
+                            "must be one of {} (the least severe level to show)",
+                            names.join(", ")
+                        ),
+                    )
+                    .with_value(text),
                 );
-            }
-        }
+                LogLevel::Info
+            }),
+        };
         let since_ms = match since {
             None => 0,
             Some(text) => match chrono::DateTime::parse_from_rfc3339(text) {
@@ -782,19 +812,26 @@ impl Services {
         if !problems.is_empty() {
             return Err(ServiceError::Invalid(problems));
         }
-        Ok(self
-            .db
+        let levels: Vec<&str> = min_level.and_above().map(LogLevel::as_str).collect();
+        self.db
             .campaign_runs()
-            .logs_filtered(caller.account(), id, level, since_ms, tail)
+            .logs_filtered(caller.account(), id, Some(&levels), since_ms, tail)
             .await?
             .into_iter()
-            .map(|l| JobLogLine {
-                id: l.id,
-                timestamp: rfc3339_from_millis(l.at),
-                level: l.level,
-                message: l.message,
+            .map(|l| {
+                Ok(JobLogLine {
+                    id: l.id,
+                    timestamp: rfc3339_from_millis(l.at),
+                    level: LogLevel::parse(&l.level).ok_or_else(|| {
+                        ServiceError::Internal(anyhow::anyhow!(
+                            "job {id} has a log line of unknown level {:?}",
+                            l.level
+                        ))
+                    })?,
+                    message: l.message,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// `POST /v1/jobs/{id}/cancel`: a queued or running job stops after its current iteration.
@@ -815,7 +852,8 @@ impl Services {
             });
         }
         self.wake_waiting_job(id).await?;
-        Ok(job_view(&runs.job(caller.account(), id).await?))
+        self.job_with_counts(caller, runs.job(caller.account(), id).await?)
+            .await
     }
 
     /// `POST /v1/jobs/{id}/retry`: a new job for the campaign of a failed or cancelled job,
@@ -845,7 +883,21 @@ impl Services {
                 now,
             )
             .await?;
-        Ok(job_view(&job))
+        self.job_with_counts(caller, job).await
+    }
+
+    /// The API's view of one of the caller's jobs, with its campaign's counts.
+    async fn job_with_counts(
+        &self,
+        caller: &Caller,
+        job: CampaignJob,
+    ) -> Result<JobView, ServiceError> {
+        let campaign = self
+            .db
+            .campaigns()
+            .get(caller.account(), &job.campaign_id)
+            .await?;
+        Ok(job_view(&job, counts(&job, &campaign)))
     }
 }
 
@@ -1110,18 +1162,56 @@ fn named(names: &[String], values: &[f64]) -> Value {
 }
 
 /// The API's view of a campaign job.
-pub fn job_view(job: &CampaignJob) -> JobView {
+pub fn job_view(job: &CampaignJob, counts: JobCounts) -> JobView {
     JobView {
+        job: job_fields(job),
+        progress: counts,
+    }
+}
+
+fn job_fields(job: &CampaignJob) -> JobFields {
+    JobFields {
         id: job.id.clone(),
         campaign_id: job.campaign_id.clone(),
         status: job.status.clone(),
-        phase: job.phase.clone(),
-        iteration: u32::try_from(job.iteration).unwrap_or_default(),
-        total_iterations: u32::try_from(job.total_iterations).unwrap_or_default(),
+        phase: phase_of(job),
+        worker_id: job.worker_id.clone(),
         timeout_at: rfc3339_from_millis(job.timeout_at),
         created_at: rfc3339_from_millis(job.created_at),
         started_at: job.started_at.map(rfc3339_from_millis),
         finished_at: job.finished_at.map(rfc3339_from_millis),
         error: job.error.clone(),
+    }
+}
+
+/// The job's phase. Every phase is written from [`JobPhase`] (and a migration renamed the old
+/// `acquisition`), so an unknown one is a corrupt row: it is shown as the job's status rather
+/// than failing the whole list.
+fn phase_of(job: &CampaignJob) -> JobPhase {
+    JobPhase::parse(&job.phase)
+        .or_else(|| JobPhase::parse(&job.status))
+        .unwrap_or(JobPhase::Queued)
+}
+
+fn count(v: i64) -> u32 {
+    u32::try_from(v).unwrap_or_default()
+}
+
+/// The job's own iteration counts (the campaign's budget and evaluations left at 0).
+fn job_counts(job: &CampaignJob) -> JobCounts {
+    JobCounts {
+        iteration: count(job.iteration),
+        total_iterations: count(job.total_iterations),
+        evaluations_completed: 0,
+        budget: 0,
+    }
+}
+
+/// The job's counts with its campaign's budget and evaluations.
+fn counts(job: &CampaignJob, campaign: &store::campaigns::Campaign) -> JobCounts {
+    JobCounts {
+        evaluations_completed: count(campaign.evaluations_completed),
+        budget: count(campaign.budget),
+        ..job_counts(job)
     }
 }

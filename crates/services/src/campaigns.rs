@@ -7,7 +7,7 @@ use domain::campaigns::{
     TemplateDetail, TemplateSummary,
 };
 use domain::error::ErrorDetail;
-use domain::listing::{Direction, ListParams};
+use domain::listing::{Direction, FilterSpec, ListParams, ListSpec};
 use domain::time::rfc3339_from_millis;
 use optimizer::templates::{Template, TEMPLATES};
 use serde_json::Value;
@@ -18,23 +18,49 @@ use store::templates::{CustomTemplate, NewTemplate};
 
 use crate::{Caller, ServiceError, Services};
 
+/// What `GET /v1/templates` accepts: paging, `sort` by these fields (default `slug`), and the
+/// filters `domain` and `search`.
+pub const TEMPLATE_LIST: ListSpec = ListSpec {
+    sort_fields: &[
+        "slug",
+        "name",
+        "domain",
+        "parameters_count",
+        "objectives_count",
+        "default_budget",
+    ],
+    default_sort: "slug",
+    filters: &[
+        FilterSpec {
+            name: "domain",
+            allowed: None,
+        },
+        FilterSpec {
+            name: "search",
+            allowed: None,
+        },
+    ],
+};
+
 /// Why a campaign could not be created from an MDL document.
 const MDL_INVALID: &str = "The MDL document has errors; see details.";
 
 impl Services {
-    /// `GET /v1/templates`: the built-in templates then the account's own, optionally of one
-    /// `domain` and matching `search` (case-insensitive, in the slug, name, description and
-    /// tags).
+    /// `GET /v1/templates`: one page of the built-in templates and the account's own,
+    /// optionally of one `domain` and matching `search` (case-insensitive, in the slug, name,
+    /// description and tags), in the order `params` asks for (ties by slug); and the total.
     pub async fn list_templates(
         &self,
         caller: &Caller,
-        domain: Option<&str>,
-        search: Option<&str>,
-    ) -> Result<Vec<TemplateSummary>, ServiceError> {
+        params: &ListParams,
+    ) -> Result<(Vec<TemplateSummary>, u64), ServiceError> {
         caller.require(Scope::TemplatesRead)?;
-        let needle = search.map(str::to_lowercase);
+        let domain = params.filter("domain");
+        let needle = params.filter("search").map(str::to_lowercase);
+        // The built-ins are a dozen and an account's own few: filtering, sorting and paging
+        // happen here rather than in SQL.
         let custom = self.db.templates().list(caller.account()).await?;
-        Ok(TEMPLATES
+        let mut all: Vec<TemplateSummary> = TEMPLATES
             .iter()
             .map(template_detail)
             .chain(custom.into_iter().map(custom_detail))
@@ -48,7 +74,30 @@ impl Services {
                         || t.tags.iter().any(|tag| tag.to_lowercase().contains(n))
                 })
             })
-            .collect())
+            .collect();
+        let key = params.sort().field();
+        all.sort_by(|a, b| {
+            let by_field = match key {
+                "name" => a.name.cmp(&b.name),
+                "domain" => a.domain.cmp(&b.domain),
+                "parameters_count" => a.parameters_count.cmp(&b.parameters_count),
+                "objectives_count" => a.objectives_count.cmp(&b.objectives_count),
+                "default_budget" => a.default_budget.cmp(&b.default_budget),
+                _ => std::cmp::Ordering::Equal,
+            };
+            let ordering = by_field.then_with(|| a.slug.cmp(&b.slug));
+            match params.sort().direction() {
+                Direction::Ascending => ordering,
+                Direction::Descending => ordering.reverse(),
+            }
+        });
+        let total = all.len() as u64;
+        let page = all
+            .into_iter()
+            .skip(usize::try_from(params.offset()).unwrap_or(usize::MAX))
+            .take(params.per_page() as usize)
+            .collect();
+        Ok((page, total))
     }
 
     /// `GET /v1/templates/{id}`: one template (built-in by `tmpl_…` id or slug, or one of the

@@ -8,9 +8,7 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use domain::auth::Scope;
 use domain::error::ErrorDetail;
-use domain::files::{
-    Catalog, CatalogItem, FileList, FileView, PresignRequest, PresignResponse, UnitRequest,
-};
+use domain::files::{FileList, FileView, PresignRequest, PresignResponse, UnitRequest};
 use domain::time::rfc3339_from_millis;
 use futures::stream::BoxStream;
 use serde_json::{json, Value};
@@ -93,36 +91,6 @@ pub struct SignedUpload<'a> {
 }
 
 impl Services {
-    /// `GET /v1/catalog`: the processes and materials (public).
-    pub fn catalog(&self) -> Catalog {
-        Catalog {
-            items: CATALOG
-                .iter()
-                .map(|c| CatalogItem {
-                    id: c.id.to_owned(),
-                    process: c.process.to_owned(),
-                    material: c.material.to_owned(),
-                    density_g_cm3: c.density_g_cm3,
-                    base_rate_per_g: c.base_rate_per_g,
-                    minimum_fee_cents: c.minimum_fee_cents,
-                    lead_time_min_days: c.lead_time_days.0,
-                    lead_time_max_days: c.lead_time_days.1,
-                })
-                .collect(),
-            required_user_inputs: [
-                "material_id",
-                "quantity",
-                "ship_country",
-                "shipping_address_json",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
-            supported_execution_modes: ["agent_assisted", "agent_autonomous", "human_manual"]
-                .map(str::to_owned)
-                .to_vec(),
-        }
-    }
-
     /// `POST /v1/files/presign`: registers a file and returns its single-use upload URL.
     pub async fn presign_file(
         &self,
@@ -459,128 +427,3 @@ fn file_view(f: &FileRow) -> Result<FileView, ServiceError> {
         created_at: rfc3339_from_millis(f.created_at),
     })
 }
-
-/// One material of the seed catalog.
-struct Seed {
-    id: &'static str,
-    process: &'static str,
-    material: &'static str,
-    density_g_cm3: f64,
-    /// Fen per gram of printed part.
-    base_rate_per_g: i64,
-    /// Fen.
-    minimum_fee_cents: i64,
-    lead_time_days: (u32, u32),
-}
-
-/// The seed catalog: the platform's list prices in CNY minor units (fen).
-const CATALOG: [Seed; 12] = [
-    Seed {
-        id: "sla-white-resin",
-        process: "SLA",
-        material: "White Resin",
-        density_g_cm3: 1.13,
-        base_rate_per_g: 80,
-        minimum_fee_cents: 3_000,
-        lead_time_days: (2, 4),
-    },
-    Seed {
-        id: "sla-transparent",
-        process: "SLA",
-        material: "Transparent Resin",
-        density_g_cm3: 1.12,
-        base_rate_per_g: 120,
-        minimum_fee_cents: 4_000,
-        lead_time_days: (3, 5),
-    },
-    Seed {
-        id: "sla-full-color",
-        process: "SLA",
-        material: "Full-color Resin",
-        density_g_cm3: 1.18,
-        base_rate_per_g: 450,
-        minimum_fee_cents: 8_000,
-        lead_time_days: (4, 7),
-    },
-    Seed {
-        id: "sla-engineering",
-        process: "SLA",
-        material: "Engineering Resin",
-        density_g_cm3: 1.15,
-        base_rate_per_g: 160,
-        minimum_fee_cents: 5_000,
-        lead_time_days: (3, 5),
-    },
-    Seed {
-        id: "sla-high-temp",
-        process: "SLA",
-        material: "High-temp Resin",
-        density_g_cm3: 1.20,
-        base_rate_per_g: 220,
-        minimum_fee_cents: 6_000,
-        lead_time_days: (3, 6),
-    },
-    Seed {
-        id: "sls-nylon-gufeng-white",
-        process: "SLS",
-        material: "Nylon Gufeng White",
-        density_g_cm3: 0.95,
-        base_rate_per_g: 150,
-        minimum_fee_cents: 5_000,
-        lead_time_days: (3, 6),
-    },
-    Seed {
-        id: "sls-hp-black",
-        process: "SLS",
-        material: "HP Nylon Black (MJF)",
-        density_g_cm3: 1.01,
-        base_rate_per_g: 180,
-        minimum_fee_cents: 5_000,
-        lead_time_days: (3, 6),
-    },
-    Seed {
-        id: "sls-nylon-11",
-        process: "SLS",
-        material: "Imported Nylon 11",
-        density_g_cm3: 1.04,
-        base_rate_per_g: 260,
-        minimum_fee_cents: 8_000,
-        lead_time_days: (5, 8),
-    },
-    Seed {
-        id: "slm-stainless-steel",
-        process: "SLM",
-        material: "Stainless Steel 316L",
-        density_g_cm3: 7.98,
-        base_rate_per_g: 350,
-        minimum_fee_cents: 30_000,
-        lead_time_days: (6, 10),
-    },
-    Seed {
-        id: "slm-titanium",
-        process: "SLM",
-        material: "Titanium Alloy Ti6Al4V",
-        density_g_cm3: 4.43,
-        base_rate_per_g: 1_200,
-        minimum_fee_cents: 60_000,
-        lead_time_days: (7, 12),
-    },
-    Seed {
-        id: "fdm-pla",
-        process: "FDM",
-        material: "PLA",
-        density_g_cm3: 1.24,
-        base_rate_per_g: 30,
-        minimum_fee_cents: 1_500,
-        lead_time_days: (2, 4),
-    },
-    Seed {
-        id: "fdm-abs",
-        process: "FDM",
-        material: "ABS",
-        density_g_cm3: 1.04,
-        base_rate_per_g: 40,
-        minimum_fee_cents: 2_000,
-        lead_time_days: (2, 4),
-    },
-];

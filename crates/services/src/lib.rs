@@ -3,6 +3,7 @@
 
 pub mod campaign_runs;
 pub mod campaigns;
+pub mod catalog;
 pub mod datasets;
 pub mod error;
 pub mod files;

@@ -66,8 +66,10 @@ pub struct CampaignJob {
     pub campaign_id: String,
     /// `queued`, `running`, `completed`, `failed` or `cancelled`.
     pub status: String,
-    /// What it is doing (`queued`, `initial_design`, `training`, `evaluating`, …).
+    /// What it is doing (`queued`, `initial_design`, `acquiring`, `evaluating`, …).
     pub phase: String,
+    /// The worker that holds it, or last held it.
+    pub worker_id: Option<String>,
     /// Iterations done.
     pub iteration: i64,
     /// Iterations planned.
@@ -93,6 +95,7 @@ struct JobRow {
     campaign_id: String,
     status: String,
     phase: String,
+    worker_id: Option<String>,
     iteration: i64,
     total_iterations: i64,
     cancel_requested: i64,
@@ -111,6 +114,7 @@ impl From<JobRow> for CampaignJob {
             campaign_id: r.campaign_id,
             status: r.status,
             phase: r.phase,
+            worker_id: r.worker_id,
             iteration: r.iteration,
             total_iterations: r.total_iterations,
             cancel_requested: r.cancel_requested != 0,
@@ -123,7 +127,26 @@ impl From<JobRow> for CampaignJob {
     }
 }
 
-const JOB_COLUMNS: &str = "id, account_id, campaign_id, status, phase, iteration, \
+/// A job in a list, with its campaign's counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobListItem {
+    /// The job.
+    pub job: CampaignJob,
+    /// Its campaign's budget.
+    pub budget: i64,
+    /// Its campaign's evaluations so far.
+    pub evaluations_completed: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct JobListRow {
+    #[sqlx(flatten)]
+    job: JobRow,
+    budget: i64,
+    evaluations_completed: i64,
+}
+
+const JOB_COLUMNS: &str = "id, account_id, campaign_id, status, phase, worker_id, iteration, \
     total_iterations, cancel_requested, timeout_at, error, created_at, started_at, finished_at";
 
 /// A log line of a job.
@@ -221,17 +244,20 @@ impl CampaignRuns {
         Ok(row.map(Into::into))
     }
 
-    /// Marks the job running (first start keeps its time) with its planned iterations.
+    /// Marks the job running on `worker_id` (first start keeps its time) with its planned
+    /// iterations.
     pub async fn mark_running(
         &self,
         id: &str,
+        worker_id: &str,
         total_iterations: i64,
         now: i64,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE campaign_jobs SET status = 'running', total_iterations = $1, \
-             started_at = COALESCE(started_at, $2), updated_at = $2 WHERE id = $3",
+            "UPDATE campaign_jobs SET status = 'running', worker_id = $1, total_iterations = $2, \
+             started_at = COALESCE(started_at, $3), updated_at = $3 WHERE id = $4",
         )
+        .bind(worker_id)
         .bind(total_iterations)
         .bind(now)
         .bind(id)
@@ -482,27 +508,40 @@ impl CampaignRuns {
         self.logs_filtered(owner, job_id, None, 0, tail).await
     }
 
-    /// The last `tail` log lines of one of `owner`'s jobs at `level` (any when `None`)
-    /// written after `since` (ms), oldest first.
+    /// The last `tail` log lines of one of `owner`'s jobs whose level is one of `levels` (any
+    /// level when `None`), written after `since` (ms), oldest first.
     pub async fn logs_filtered(
         &self,
         owner: &AccountId,
         job_id: &str,
-        level: Option<&str>,
+        levels: Option<&[&str]>,
         since: i64,
         tail: i64,
     ) -> Result<Vec<JobLog>, StoreError> {
         self.job(owner, job_id).await?;
-        let mut rows: Vec<JobLog> = sqlx::query_as(
+        let levels = levels.unwrap_or_default();
+        let level_condition = if levels.is_empty() {
+            String::new()
+        } else {
+            let placeholders: Vec<String> =
+                (0..levels.len()).map(|k| format!("${}", k + 2)).collect();
+            format!("AND level IN ({})", placeholders.join(", "))
+        };
+        let next = levels.len() + 2;
+        let sql = format!(
             "SELECT id, at, level, message FROM job_logs WHERE job_id = $1 \
-             AND ($2 IS NULL OR level = $2) AND at > $3 ORDER BY id DESC LIMIT $4",
-        )
-        .bind(job_id)
-        .bind(level)
-        .bind(since)
-        .bind(tail)
-        .fetch_all(self.db.pool())
-        .await?;
+             {level_condition} AND at > ${next} ORDER BY id DESC LIMIT ${}",
+            next + 1
+        );
+        let mut query = sqlx::query_as(&sql).bind(job_id);
+        for level in levels {
+            query = query.bind(*level);
+        }
+        let mut rows: Vec<JobLog> = query
+            .bind(since)
+            .bind(tail)
+            .fetch_all(self.db.pool())
+            .await?;
         rows.reverse();
         Ok(rows)
     }
@@ -534,8 +573,12 @@ async fn insert_job(
 pub const JOB_SORT_FIELDS: &[&str] = &["created_at", "status"];
 
 impl CampaignRuns {
-    /// A page of `owner`'s jobs, optionally of one campaign and/or in one status, and the total.
-    #[allow(clippy::too_many_arguments)]
+    /// A page of `owner`'s jobs, optionally of one campaign and/or in one status, each with
+    /// its campaign's budget and evaluations so far, and the total.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one list query's filters, sort and page"
+    )]
     pub async fn list_jobs(
         &self,
         owner: &AccountId,
@@ -545,15 +588,20 @@ impl CampaignRuns {
         descending: bool,
         offset: u64,
         limit: u32,
-    ) -> Result<(Vec<CampaignJob>, u64), StoreError> {
+    ) -> Result<(Vec<JobListItem>, u64), StoreError> {
         let order = crate::error::order_by(JOB_SORT_FIELDS, sort, descending)?;
         let condition = "account_id = $1 AND ($2 IS NULL OR campaign_id = $2) \
                          AND ($3 IS NULL OR status = $3)";
+        // Correlated lookups by primary key keep the FROM clause to one table, so the sort
+        // columns stay unambiguous.
         let sql = format!(
-            "SELECT {JOB_COLUMNS} FROM campaign_jobs WHERE {condition} \
-             {order} LIMIT $4 OFFSET $5"
+            "SELECT {JOB_COLUMNS}, \
+             (SELECT c.budget FROM campaigns c WHERE c.id = campaign_jobs.campaign_id) AS budget, \
+             (SELECT c.evaluations_completed FROM campaigns c \
+              WHERE c.id = campaign_jobs.campaign_id) AS evaluations_completed \
+             FROM campaign_jobs WHERE {condition} {order} LIMIT $4 OFFSET $5"
         );
-        let rows: Vec<JobRow> = sqlx::query_as(&sql)
+        let rows: Vec<JobListRow> = sqlx::query_as(&sql)
             .bind(owner.as_str())
             .bind(campaign_id)
             .bind(status)
@@ -570,7 +618,13 @@ impl CampaignRuns {
         .fetch_one(self.db.pool())
         .await?;
         Ok((
-            rows.into_iter().map(Into::into).collect(),
+            rows.into_iter()
+                .map(|r| JobListItem {
+                    job: r.job.into(),
+                    budget: r.budget,
+                    evaluations_completed: r.evaluations_completed,
+                })
+                .collect(),
             u64::try_from(total).unwrap_or_default(),
         ))
     }

@@ -67,6 +67,10 @@ use utoipa::OpenApi;
         domain::campaigns::TemplateSummary,
         domain::campaigns::TemplateDetail,
         domain::campaigns::StartCampaignRequest,
+        domain::campaigns::JobPhase,
+        domain::campaigns::LogLevel,
+        domain::campaigns::JobFields,
+        domain::campaigns::JobCounts,
         domain::campaigns::JobView,
         domain::campaigns::ResultRow,
         domain::campaigns::ConvergencePoint,
@@ -123,7 +127,8 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// `GET /v1/openapi.json`.
+/// `GET /v1/openapi.json`, and the same document at `/openapi.json` (where the seed points
+/// agents).
 pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }

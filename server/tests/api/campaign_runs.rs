@@ -3,7 +3,7 @@ use std::time::Duration;
 use axum::http::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_hidden_from, TestApp};
+use crate::helpers::{assert_hidden_from, TestApp, TEST_WORKER};
 
 const ENV: &[(&str, &str)] = &[("MATTERCRAFT_MAX_JSON_BYTES", "65536")];
 /// Initial design of 8, then two iterations of 4: quick, and still two surrogate rounds.
@@ -191,14 +191,14 @@ async fn a_job_killed_mid_run_resumes_without_losing_or_repeating_evaluations() 
     let killed = small_campaign(&app, &key, "killed").await;
     let straight_job = start(&app, &key, &straight, None).await;
     app.services
-        .run_campaign_job(straight_job["id"].as_str().unwrap(), None)
+        .run_campaign_job(straight_job["id"].as_str().unwrap(), TEST_WORKER, None)
         .await
         .unwrap();
 
     let job = start(&app, &key, &killed, Some(json!({"timeout_hours": 2}))).await;
     let job_id = job["id"].as_str().unwrap();
     app.services
-        .run_campaign_job(job_id, Some(2))
+        .run_campaign_job(job_id, TEST_WORKER, Some(2))
         .await
         .unwrap();
     let midway = detail(&app, &key, &killed).await;
@@ -207,7 +207,10 @@ async fn a_job_killed_mid_run_resumes_without_losing_or_repeating_evaluations() 
     assert_eq!(midway["evaluations_completed"], 12);
 
     // Another worker picks the job up again (its lease expired) and finishes it.
-    app.services.run_campaign_job(job_id, None).await.unwrap();
+    app.services
+        .run_campaign_job(job_id, TEST_WORKER, None)
+        .await
+        .unwrap();
     let done = detail(&app, &key, &killed).await;
     assert_eq!(done["status"], "completed", "{done}");
     assert_eq!(done["evaluations_completed"], BUDGET);
@@ -243,7 +246,7 @@ async fn stopping_ends_the_campaign_cancelled_after_the_current_iteration_with_r
     let job = start(&app, &key, &id, None).await;
     let job_id = job["id"].as_str().unwrap();
     app.services
-        .run_campaign_job(job_id, Some(1))
+        .run_campaign_job(job_id, TEST_WORKER, Some(1))
         .await
         .unwrap();
 
@@ -257,7 +260,10 @@ async fn stopping_ends_the_campaign_cancelled_after_the_current_iteration_with_r
         .await;
     assert_eq!(stop.status, 202, "{}", stop.text());
     assert_eq!(stop.json()["data"]["id"], job_id);
-    app.services.run_campaign_job(job_id, None).await.unwrap();
+    app.services
+        .run_campaign_job(job_id, TEST_WORKER, None)
+        .await
+        .unwrap();
 
     let d = detail(&app, &key, &id).await;
     assert_eq!(d["status"], "cancelled", "{d}");
@@ -299,7 +305,7 @@ async fn a_job_past_its_timeout_fails_the_campaign() {
     let job = start(&app, &key, &id, Some(json!({"timeout_hours": 0.000001}))).await;
     tokio::time::sleep(Duration::from_millis(20)).await;
     app.services
-        .run_campaign_job(job["id"].as_str().unwrap(), None)
+        .run_campaign_job(job["id"].as_str().unwrap(), TEST_WORKER, None)
         .await
         .unwrap();
     assert_eq!(detail(&app, &key, &id).await["status"], "failed");
@@ -368,7 +374,7 @@ async fn jobs_show_progress_and_logs_and_can_be_cancelled_then_retried_to_the_en
     let first = start(&app, &key, &id, None).await;
     let first_id = first["id"].as_str().unwrap().to_owned();
     app.services
-        .run_campaign_job(&first_id, Some(1))
+        .run_campaign_job(&first_id, TEST_WORKER, Some(1))
         .await
         .unwrap();
 
@@ -396,7 +402,7 @@ async fn jobs_show_progress_and_logs_and_can_be_cancelled_then_retried_to_the_en
         .await;
     assert_eq!(cancel.status, 202, "{}", cancel.text());
     app.services
-        .run_campaign_job(&first_id, None)
+        .run_campaign_job(&first_id, TEST_WORKER, None)
         .await
         .unwrap();
     assert_eq!(detail(&app, &key, &id).await["status"], "cancelled");
@@ -431,7 +437,7 @@ async fn jobs_show_progress_and_logs_and_can_be_cancelled_then_retried_to_the_en
     .await
     .assert_error(409, "job_not_retryable");
     app.services
-        .run_campaign_job(&second_id, None)
+        .run_campaign_job(&second_id, TEST_WORKER, None)
         .await
         .unwrap();
     let done = detail(&app, &key, &id).await;
@@ -520,7 +526,7 @@ async fn jobs_show_progress_and_logs_and_can_be_cancelled_then_retried_to_the_en
     let bad = app
         .get_as(
             &key,
-            &format!("/v1/jobs/{second_id}/logs?level=debug&tail=0&since=yesterday"),
+            &format!("/v1/jobs/{second_id}/logs?level=trace&tail=0&since=yesterday"),
         )
         .await;
     bad.assert_error(400, "invalid_request");
@@ -588,7 +594,8 @@ async fn progress_streams_over_a_websocket_on_a_real_port() {
     let job = start(&app, &key, &id, None).await;
     let job_id = job["id"].as_str().unwrap().to_owned();
     let services = app.services.clone();
-    let runner = tokio::spawn(async move { services.run_campaign_job(&job_id, None).await });
+    let runner =
+        tokio::spawn(async move { services.run_campaign_job(&job_id, TEST_WORKER, None).await });
 
     let mut messages: Vec<Value> = Vec::new();
     let read = async {
@@ -624,6 +631,10 @@ async fn progress_streams_over_a_websocket_on_a_real_port() {
     assert_eq!(first["iteration"], 1);
     assert_eq!(first["total_iterations"], 3);
     assert_eq!(first["batch_size"], 8);
+    assert_eq!(first["phase"], "initial_design");
+    // The seed's word for the surrogate-driven rounds.
+    assert_eq!(messages[10]["type"], "iteration_start");
+    assert_eq!(messages[10]["data"]["phase"], "acquiring");
     assert_eq!(messages[1]["data"]["evaluation_index"], 1);
     assert!(messages[1]["data"]["objectives"]["specific_capacity"].is_number());
     let done = &messages[9]["data"];
@@ -661,7 +672,7 @@ async fn on_postgresql_a_watcher_on_one_instance_sees_a_job_run_by_another() {
 
     let job = start(&b, &key, &id, None).await;
     b.services
-        .run_campaign_job(job["id"].as_str().unwrap(), None)
+        .run_campaign_job(job["id"].as_str().unwrap(), TEST_WORKER, None)
         .await
         .unwrap();
 
@@ -689,4 +700,133 @@ async fn on_postgresql_a_watcher_on_one_instance_sees_a_job_run_by_another() {
         kinds.iter().filter(|k| *k == "evaluation_complete").count() as u64,
         BUDGET
     );
+}
+
+#[tokio::test]
+async fn job_list_items_carry_their_worker_and_nested_progress_like_the_seed() {
+    let app = TestApp::spawn_with_env(ENV).await;
+    let key = app.connect("job-shape@example.com").await.api_key;
+    let id = small_campaign(&app, &key, "job-shape").await;
+    let queued = start(&app, &key, &id, None).await;
+    let job_id = queued["id"].as_str().unwrap().to_owned();
+    // Before a worker takes it: no worker yet, the budget known, nothing done.
+    assert!(queued["worker_id"].is_null(), "{queued}");
+    assert_eq!(
+        queued["progress"],
+        json!({"iteration": 0, "total_iterations": 0, "evaluations_completed": 0, "budget": BUDGET})
+    );
+    assert_eq!(queued["phase"], "queued");
+
+    app.services
+        .run_campaign_job(&job_id, TEST_WORKER, Some(1))
+        .await
+        .unwrap();
+    let list = app.get_as(&key, "/v1/jobs").await;
+    assert_eq!(list.status, 200, "{}", list.text());
+    let item = list.json()["data"][0].clone();
+    assert_eq!(item["id"], job_id.as_str());
+    assert_eq!(item["campaign_id"], id.as_str());
+    assert_eq!(item["worker_id"], TEST_WORKER);
+    assert_eq!(
+        item["progress"],
+        json!({"iteration": 1, "total_iterations": 3, "evaluations_completed": 8, "budget": BUDGET}),
+        "{item}"
+    );
+    for moved in ["iteration", "total_iterations"] {
+        assert!(
+            item.get(moved).is_none(),
+            "{moved} lives in progress: {item}"
+        );
+    }
+
+    let detail = app.get_as(&key, &format!("/v1/jobs/{job_id}")).await.json()["data"].clone();
+    assert_eq!(detail["worker_id"], TEST_WORKER);
+    assert_eq!(detail["progress"]["evaluations_completed"], 8);
+    assert_eq!(detail["progress"]["current_phase"], detail["phase"]);
+    let phases = app.get("/v1/openapi.json").await.json()["components"]["schemas"]["JobPhase"]
+        ["enum"]
+        .clone();
+    assert!(
+        phases.as_array().unwrap().contains(&json!(detail["phase"])),
+        "{phases}"
+    );
+}
+
+#[tokio::test]
+async fn job_log_level_is_a_minimum_and_debug_shows_each_proposed_candidate() {
+    let app = TestApp::spawn_with_env(ENV).await;
+    let key = app.connect("job-levels@example.com").await.api_key;
+    let id = small_campaign(&app, &key, "job-levels").await;
+    let job = start(&app, &key, &id, None).await;
+    let job_id = job["id"].as_str().unwrap().to_owned();
+    app.services
+        .run_campaign_job(&job_id, TEST_WORKER, None)
+        .await
+        .unwrap();
+    // A warning and an error, as a failing evaluation or a failed run would write them.
+    let runs = app.db.campaign_runs();
+    runs.log(
+        &job_id,
+        "warning",
+        "[Iter 3/3] 1 evaluation failed",
+        store::now_ms(),
+    )
+    .await
+    .unwrap();
+    runs.log(&job_id, "error", "the lab went offline", store::now_ms())
+        .await
+        .unwrap();
+
+    let levels = |query: &'static str| {
+        let app = &app;
+        let key = key.clone();
+        let job_id = job_id.clone();
+        async move {
+            let res = app
+                .get_as(&key, &format!("/v1/jobs/{job_id}/logs?tail=1000{query}"))
+                .await;
+            assert_eq!(res.status, 200, "{}", res.text());
+            res.json()["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| {
+                    (
+                        l["level"].as_str().unwrap().to_owned(),
+                        l["message"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let warnings = levels("&level=warning").await;
+    assert!(!warnings.is_empty());
+    assert!(
+        warnings.iter().all(|(l, _)| l == "warning" || l == "error"),
+        "{warnings:?}"
+    );
+    assert!(warnings.iter().any(|(l, _)| l == "error"), "{warnings:?}");
+    assert_eq!(levels("&level=error").await.len(), 1);
+
+    let debug = levels("&level=debug").await;
+    let proposed: Vec<&String> = debug
+        .iter()
+        .filter(|(l, _)| l == "debug")
+        .map(|(_, m)| m)
+        .collect();
+    assert_eq!(
+        proposed.len() as u64,
+        BUDGET,
+        "one line per candidate: {proposed:?}"
+    );
+    assert!(
+        proposed[0].starts_with("[Iter 1/3] Proposed c1-1: "),
+        "{}",
+        proposed[0]
+    );
+    // Without a level (or with info) the log reads as before: no debug lines.
+    let default = levels("").await;
+    assert!(default.iter().all(|(l, _)| l != "debug"), "{default:?}");
+    assert_eq!(default, levels("&level=info").await);
+    assert_eq!(default.len() + proposed.len(), debug.len());
 }

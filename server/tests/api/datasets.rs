@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::http::{Method, Request};
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_hidden_from, TestApp, TestResponse};
+use crate::helpers::{assert_hidden_from, TestApp, TestResponse, TEST_WORKER};
 
 const ENV: &[(&str, &str)] = &[("MATTERCRAFT_MAX_JSON_BYTES", "65536")];
 
@@ -312,7 +312,10 @@ async fn a_warm_started_campaign_trains_on_the_dataset_and_spends_its_budget_on_
     assert!(prior.iter().all(|r| r["iteration"] == 0));
 
     let job = app.start_campaign(&key, &id).await;
-    app.services.run_campaign_job(&job, None).await.unwrap();
+    app.services
+        .run_campaign_job(&job, TEST_WORKER, None)
+        .await
+        .unwrap();
     let done = app
         .get_as(&key, &format!("/v1/campaigns/{id}"))
         .await
@@ -407,7 +410,10 @@ async fn a_pool_campaign_evaluates_only_dataset_rows_with_their_measured_values(
     assert_eq!(res.status, 201, "{}", res.text());
     let id = res.json()["data"]["id"].as_str().unwrap().to_owned();
     let job = app.start_campaign(&key, &id).await;
-    app.services.run_campaign_job(&job, None).await.unwrap();
+    app.services
+        .run_campaign_job(&job, TEST_WORKER, None)
+        .await
+        .unwrap();
     let done = app
         .get_as(&key, &format!("/v1/campaigns/{id}"))
         .await

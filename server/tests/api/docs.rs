@@ -21,6 +21,54 @@ async fn the_openapi_document_is_3_1_and_describes_the_endpoints() {
 }
 
 #[tokio::test]
+async fn the_document_is_also_at_the_root_where_the_seed_points_agents() {
+    let app = TestApp::spawn().await;
+    let root = app.get("/openapi.json").await;
+    assert_eq!(root.status, 200, "{}", root.text());
+    assert!(root
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/json"));
+    assert_eq!(root.json(), app.get("/v1/openapi.json").await.json());
+}
+
+#[tokio::test]
+async fn the_document_lists_every_job_phase_and_log_level() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/v1/openapi.json").await.json();
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["JobPhase"]["enum"],
+        serde_json::json!([
+            "queued",
+            "resuming",
+            "initial_design",
+            "acquiring",
+            "evaluating",
+            "awaiting_evaluations",
+            "completed",
+            "failed",
+            "cancelled"
+        ])
+    );
+    assert_eq!(
+        schemas["LogLevel"]["enum"],
+        serde_json::json!(["debug", "info", "warning", "error"])
+    );
+    let level = doc["paths"]["/v1/jobs/{id}/logs"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "level")
+        .cloned()
+        .unwrap();
+    assert!(
+        level["description"].as_str().unwrap().contains("Minimum"),
+        "{level}"
+    );
+}
+
+#[tokio::test]
 async fn swagger_ui_and_redoc_load_only_local_assets() {
     let app = TestApp::spawn().await;
     for (page, asset) in [

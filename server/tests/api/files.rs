@@ -411,7 +411,60 @@ async fn another_account_cannot_see_or_change_a_file_and_the_catalog_is_public()
         .as_array()
         .unwrap()
         .iter()
-        .all(|i| i["base_rate_per_g"].as_i64().unwrap() > 0
+        .all(|i| i["base_rate_per_g"].as_f64().unwrap() > 0.0
             && i["lead_time_min_days"].as_u64() <= i["lead_time_max_days"].as_u64()));
     assert_eq!(c["supported_execution_modes"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn the_catalog_names_materials_as_the_seed_does() {
+    let app = TestApp::spawn().await;
+    let catalog = app.get("/v1/catalog").await.json();
+    let items = catalog["items"].as_array().unwrap();
+    assert_eq!(items.len(), 12);
+    // The seed's own example, field for field.
+    let white = items
+        .iter()
+        .find(|i| i["id"] == "sla_white")
+        .expect("sla_white");
+    assert_eq!(
+        white,
+        &json!({"id": "sla_white", "process": "SLA", "material": "Photosensitive Resin White",
+                "density_g_cm3": 1.12, "base_rate_per_g": 0.3, "minimum_fee_cents": 5000,
+                "lead_time_min_days": 3, "lead_time_max_days": 6})
+    );
+    for item in items {
+        let id = item["id"].as_str().unwrap();
+        let process = item["process"].as_str().unwrap().to_lowercase();
+        assert!(
+            id.starts_with(&format!("{process}_"))
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+            "{id} is <process>_<material> in snake case"
+        );
+    }
+    let names: Vec<&str> = items
+        .iter()
+        .map(|i| i["material"].as_str().unwrap())
+        .collect();
+    for seed_name in [
+        "Nylon Gufeng White",
+        "Imported Nylon 11",
+        "Stainless Steel",
+        "Titanium Alloy",
+        "PLA",
+        "ABS",
+    ] {
+        assert!(names.contains(&seed_name), "{seed_name} in {names:?}");
+    }
+    assert_eq!(
+        catalog["required_user_inputs"],
+        json!([
+            "material_id",
+            "quantity",
+            "ship_country",
+            "shipping_address_json"
+        ])
+    );
 }

@@ -15,6 +15,9 @@ use store::{Db, DbOptions};
 use tempfile::TempDir;
 use tower::ServiceExt;
 
+/// The worker name tests run campaign jobs under (a job shows it as its `worker_id`).
+pub const TEST_WORKER: &str = "test-worker";
+
 /// The application under test.
 pub struct TestApp {
     pub router: Router,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::http::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_hidden_from, TestApp};
+use crate::helpers::{assert_hidden_from, TestApp, TEST_WORKER};
 
 const ENV: &[(&str, &str)] = &[("MATTERCRAFT_MAX_JSON_BYTES", "65536")];
 
@@ -204,7 +204,10 @@ async fn posted_results_are_checked_and_nothing_is_recorded_when_one_is_wrong() 
     .await
     .assert_error(409, "campaign_not_awaiting_evaluations");
     let job = app.start_campaign(&key, &id).await;
-    app.services.run_campaign_job(&job, None).await.unwrap();
+    app.services
+        .run_campaign_job(&job, TEST_WORKER, None)
+        .await
+        .unwrap();
     let batch = pending(&app, &key, &id).await;
     assert_eq!(batch.len(), 6);
     let first = batch[0]["candidate_id"].as_str().unwrap();
@@ -324,16 +327,25 @@ async fn a_waiting_lab_campaign_stops_at_once_and_keeps_what_was_measured() {
         .clone();
     let (doc, _) = mdl::from_value(&doc).unwrap();
     let job = app.start_campaign(&key, &id).await;
-    app.services.run_campaign_job(&job, None).await.unwrap();
+    app.services
+        .run_campaign_job(&job, TEST_WORKER, None)
+        .await
+        .unwrap();
     let batch = pending(&app, &key, &id).await;
     let results: Vec<Value> = batch.iter().map(|c| measure(&doc, c)).collect();
     let done = post(&app, &key, &id, json!(results)).await;
     assert_eq!(done.json()["data"]["batch_complete"], true);
     // The woken job runs (as the queue would), records iteration 1 and waits again.
-    app.services.run_campaign_job(&job, None).await.unwrap();
+    app.services
+        .run_campaign_job(&job, TEST_WORKER, None)
+        .await
+        .unwrap();
     assert_eq!(pending(&app, &key, &id).await.len(), 3);
     // A run without anything new to act on leaves it waiting.
-    app.services.run_campaign_job(&job, None).await.unwrap();
+    app.services
+        .run_campaign_job(&job, TEST_WORKER, None)
+        .await
+        .unwrap();
     let owner = store::AccountId::new(connected.account_id.clone());
     let waiting = app.db.campaign_runs().job(&owner, &job).await.unwrap();
     assert_eq!(waiting.phase, "awaiting_evaluations");
@@ -349,7 +361,10 @@ async fn a_waiting_lab_campaign_stops_at_once_and_keeps_what_was_measured() {
         .await;
     assert_eq!(stop.status, 202, "{}", stop.text());
     // The stop woke the job: its next run ends it.
-    app.services.run_campaign_job(&job, None).await.unwrap();
+    app.services
+        .run_campaign_job(&job, TEST_WORKER, None)
+        .await
+        .unwrap();
     let stopped = app
         .get_as(&key, &format!("/v1/campaigns/{id}"))
         .await
@@ -389,7 +404,10 @@ async fn a_lab_campaign_still_waiting_at_its_timeout_fails_when_woken() {
         .as_str()
         .unwrap()
         .to_owned();
-    app.services.run_campaign_job(&job, None).await.unwrap();
+    app.services
+        .run_campaign_job(&job, TEST_WORKER, None)
+        .await
+        .unwrap();
     assert_eq!(pending(&app, &key, &id).await.len(), 6);
     let owner = store::AccountId::new(connected.account_id.clone());
     let waiting = app.db.campaign_runs().job(&owner, &job).await.unwrap();
@@ -399,7 +417,10 @@ async fn a_lab_campaign_still_waiting_at_its_timeout_fails_when_woken() {
         u64::try_from(waiting.timeout_at - store::now_ms()).unwrap_or(0) + 50,
     ))
     .await;
-    app.services.run_campaign_job(&job, None).await.unwrap();
+    app.services
+        .run_campaign_job(&job, TEST_WORKER, None)
+        .await
+        .unwrap();
     let late = app
         .get_as(&key, &format!("/v1/campaigns/{id}"))
         .await
@@ -420,7 +441,10 @@ async fn another_account_cannot_see_or_answer_a_labs_candidates() {
     let other = app.connect("lab-other@example.com").await.api_key;
     let id = lab_campaign(&app, &owner, "lab-private", 12).await;
     let job = app.start_campaign(&owner, &id).await;
-    app.services.run_campaign_job(&job, None).await.unwrap();
+    app.services
+        .run_campaign_job(&job, TEST_WORKER, None)
+        .await
+        .unwrap();
     assert_hidden_from(
         &app,
         &other,

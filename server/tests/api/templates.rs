@@ -49,6 +49,83 @@ async fn the_twelve_built_in_templates_are_listed_and_filtered() {
 }
 
 #[tokio::test]
+async fn templates_page_and_sort_like_every_other_list() {
+    let app = TestApp::spawn().await;
+    let key = app.connect("template-pages@example.com").await.api_key;
+    let slugs = |body: &serde_json::Value| -> Vec<String> {
+        body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["slug"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first = app.get_as(&key, "/v1/templates?per_page=5").await.json();
+    let meta = &first["meta"];
+    assert_eq!(
+        [&meta["total"], &meta["page"], &meta["per_page"], &meta["pages"]],
+        [12, 1, 5, 3],
+        "{meta}"
+    );
+    let default_order = slugs(&first);
+    let mut sorted = default_order.clone();
+    sorted.sort();
+    assert_eq!(default_order, sorted, "the default sort is by slug");
+    let last = app
+        .get_as(&key, "/v1/templates?per_page=5&page=3")
+        .await
+        .json();
+    assert_eq!(last["meta"]["page"], 3);
+    assert_eq!(slugs(&last).len(), 2);
+    let mut all = Vec::new();
+    for page in 1..=3 {
+        let body = app
+            .get_as(&key, &format!("/v1/templates?per_page=5&page={page}"))
+            .await
+            .json();
+        all.extend(slugs(&body));
+    }
+    let distinct: std::collections::BTreeSet<&String> = all.iter().collect();
+    assert_eq!(distinct.len(), 12, "pages neither repeat nor skip: {all:?}");
+    let beyond = app.get_as(&key, "/v1/templates?page=9").await.json();
+    assert_eq!(beyond["data"], serde_json::json!([]));
+    assert_eq!(beyond["meta"]["total"], 12);
+
+    let by_budget = app
+        .get_as(&key, "/v1/templates?sort=-default_budget&per_page=100")
+        .await
+        .json();
+    let budgets: Vec<u64> = by_budget["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["default_budget"].as_u64().unwrap())
+        .collect();
+    assert!(budgets.windows(2).all(|w| w[0] >= w[1]), "{budgets:?}");
+    let filtered = app
+        .get_as(&key, "/v1/templates?domain=battery&sort=-name&per_page=2")
+        .await
+        .json();
+    assert_eq!(filtered["meta"]["total"], 3);
+    assert_eq!(filtered["meta"]["pages"], 2);
+    let names: Vec<&str> = filtered["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(names[0] >= names[1], "{names:?}");
+
+    let bad = app
+        .get_as(&key, "/v1/templates?sort=colour&per_page=0&page=0")
+        .await;
+    bad.assert_error(400, "invalid_request");
+    let mut paths = bad.detail_paths();
+    paths.sort();
+    assert_eq!(paths, ["page", "per_page", "sort"]);
+}
+
+#[tokio::test]
 async fn a_template_is_read_as_json_and_downloaded_as_yaml() {
     let app = TestApp::spawn().await;
     let key = app.connect("template@example.com").await.api_key;

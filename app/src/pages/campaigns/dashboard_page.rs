@@ -150,8 +150,8 @@ fn DashboardBody(d: DashboardData, actions: Actions, sort: RwSignal<SortState>) 
         .unwrap_or_default();
     let retryable_job = latest_job
         .as_ref()
-        .filter(|j| matches!(j.status.as_str(), "failed" | "cancelled"))
-        .map(|j| j.id.clone());
+        .filter(|j| matches!(j.job.status.as_str(), "failed" | "cancelled"))
+        .map(|j| j.job.id.clone());
     let csv = format!("/v1/campaigns/{id}/results?format=csv");
     view! {
         <h1>{c.summary.name.clone()}</h1>
@@ -254,8 +254,8 @@ fn DashboardBody(d: DashboardData, actions: Actions, sort: RwSignal<SortState>) 
                 view! {
                     <p class="muted">
                         "The last lines of job "
-                        <a href=format!("/jobs/{}", job.id)><code>{job.id.clone()}</code></a>
-                        " (" {job.status.clone()} ")."
+                        <a href=format!("/jobs/{}", job.job.id)><code>{job.job.id.clone()}</code></a>
+                        " (" {job.job.status.clone()} ")."
                     </p>
                 }
             })}

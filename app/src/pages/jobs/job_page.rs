@@ -63,11 +63,12 @@ fn JobBody(
 ) -> impl IntoView {
     let j = data.detail.job;
     let p = data.detail.progress;
+    let c = p.counts.clone();
     let t = data.detail.timing;
     let status = j.status.clone();
     let cancellable = matches!(status.as_str(), "queued" | "running");
     let retryable = matches!(status.as_str(), "failed" | "cancelled");
-    let total = p.total_iterations.max(1);
+    let total = c.total_iterations.max(1);
     let campaign = data.campaign_name.unwrap_or_else(|| j.campaign_id.clone());
     let failure = move || {
         cancel
@@ -84,19 +85,19 @@ fn JobBody(
             <span class=format!("badge badge-{status}") data-testid="job-status">{status.clone()}</span>
             " · campaign "
             <a href=format!("/campaigns/{}", j.campaign_id)>{campaign}</a>
-            " · phase " <span data-testid="job-phase">{p.current_phase.clone()}</span>
+            " · phase " <span data-testid="job-phase">{p.current_phase.as_str()}</span>
         </p>
         <div class="field">
             <label for="job-progress">
-                {format!("Iteration {} of {}", p.iteration, p.total_iterations)}
+                {format!("Iteration {} of {}", c.iteration, c.total_iterations)}
             </label>
-            <progress id="job-progress" max=total value=p.iteration>
-                {format!("{} of {}", p.iteration, p.total_iterations)}
+            <progress id="job-progress" max=total value=c.iteration>
+                {format!("{} of {}", c.iteration, c.total_iterations)}
             </progress>
         </div>
         <dl class="status-list">
             <dt>"Evaluations"</dt>
-            <dd>{format!("{} of {}", p.evaluations_completed, p.budget)}</dd>
+            <dd>{format!("{} of {}", c.evaluations_completed, c.budget)}</dd>
             <dt>"Hypervolume"</dt>
             <dd>{p.hypervolume.map_or_else(|| "—".to_owned(), |hv| format!("{hv:.4}"))}</dd>
             <dt>"Elapsed"</dt>
@@ -105,6 +106,8 @@ fn JobBody(
             <dd>{t.avg_iteration_seconds.map_or_else(|| "—".to_owned(), duration)}</dd>
             <dt>"Estimated remaining"</dt>
             <dd>{t.estimated_remaining_seconds.map_or_else(|| "—".to_owned(), duration)}</dd>
+            <dt>"Worker"</dt>
+            <dd data-testid="job-worker">{j.worker_id.clone().unwrap_or_else(|| "—".to_owned())}</dd>
             <dt>"Created"</dt>
             <dd>{short_time(&j.created_at)}</dd>
             <dt>"Started"</dt>

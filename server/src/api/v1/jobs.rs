@@ -3,7 +3,7 @@
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
-use domain::campaigns::{JobDetail, JobLogLine, JobView};
+use domain::campaigns::{JobDetail, JobLogLine, JobView, LogLevel};
 use domain::envelope::{Envelope, ListEnvelope};
 use domain::error::ErrorBody;
 use domain::listing::{FilterSpec, ListSpec};
@@ -29,7 +29,8 @@ const LIST: ListSpec = ListSpec {
     ],
 };
 
-/// Lists the account's jobs, newest first; filters `campaign_id` and `status`.
+/// Lists the account's jobs, newest first; filters `campaign_id` and `status`. Each carries
+/// its `worker_id` and `progress` {iteration, total_iterations, evaluations_completed, budget}.
 #[utoipa::path(get, path = "/v1/jobs", tag = "jobs", security(("bearer" = [])),
     params(
         ("page" = Option<u32>, Query, description = "Page, from 1"),
@@ -49,8 +50,8 @@ pub async fn list_jobs(
     Ok(envelope::list(jobs, total, &params))
 }
 
-/// One job with its progress (iteration, phase, evaluations, hypervolume, best objectives) and
-/// timing (elapsed, mean per iteration, estimated remaining).
+/// One job with its worker, its progress (iteration, phase, evaluations, hypervolume, best
+/// objectives) and timing (elapsed, mean per iteration, estimated remaining).
 #[utoipa::path(get, path = "/v1/jobs/{id}", tag = "jobs", security(("bearer" = [])),
     params(("id" = String, Path, description = "job_…")),
     responses((status = 200, body = JobDetail), (status = 404, body = ErrorBody)))]
@@ -66,7 +67,7 @@ pub async fn get_job(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogQuery {
-    /// `info`, `warning` or `error`.
+    /// The least severe level to show: `debug`, `info` (default), `warning` or `error`.
     level: Option<String>,
     /// Only lines after this time (RFC 3339).
     since: Option<String>,
@@ -74,11 +75,11 @@ pub struct LogQuery {
     tail: Option<i64>,
 }
 
-/// The job's log, oldest first: the last `tail` lines, optionally of one `level` and after
-/// `since`.
+/// The job's log, oldest first: the last `tail` lines at `level` or more severe (default
+/// `info`; `debug` adds each proposed candidate), optionally after `since`.
 #[utoipa::path(get, path = "/v1/jobs/{id}/logs", tag = "jobs", security(("bearer" = [])),
     params(("id" = String, Path, description = "job_…"),
-        ("level" = Option<String>, Query, description = "info, warning or error"),
+        ("level" = Option<LogLevel>, Query, description = "Minimum level: debug, info (default), warning or error"),
         ("since" = Option<String>, Query, description = "RFC 3339"),
         ("tail" = Option<i64>, Query, description = "1 to 1000, default 100")),
     responses((status = 200, body = [JobLogLine]), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]

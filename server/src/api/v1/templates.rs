@@ -1,61 +1,40 @@
 //! `/v1/templates`: the built-in MDL templates and the account's own (Discover envelope).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use domain::campaigns::{CreateTemplateRequest, TemplateDetail, TemplateSummary};
 use domain::envelope::{Envelope, ListEnvelope};
 use domain::error::ErrorBody;
-use domain::listing::{ListParams, ListSpec};
-use serde::Deserialize;
+use services::campaigns::TEMPLATE_LIST;
 use services::Services;
 
 use crate::api::auth::{scope, Scoped};
-use crate::api::extract::ApiJson;
+use crate::api::extract::{list_params, ApiJson};
 use crate::api::{envelope, ApiError};
 
-/// Query of `GET /v1/templates`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TemplateQuery {
-    /// Only this domain.
-    domain: Option<String>,
-    /// Case-insensitive text in the slug, name, description or tags.
-    search: Option<String>,
-}
-
-/// Lists the built-in templates and the account's own, optionally of one `domain` or matching `search`.
+/// Lists the built-in templates and the account's own, optionally of one `domain` or matching
+/// `search`, paged and sorted like every Discover list (default sort `slug`).
 #[utoipa::path(get, path = "/v1/templates", tag = "templates", security(("bearer" = [])),
     params(
+        ("page" = Option<u32>, Query, description = "Page, from 1"),
+        ("per_page" = Option<u32>, Query, description = "1 to 100, default 20"),
+        ("sort" = Option<String>, Query, description = "slug (default), name, domain, parameters_count, objectives_count or default_budget; '-' for descending"),
         ("domain" = Option<String>, Query, description = "e.g. battery"),
         ("search" = Option<String>, Query, description = "Text in the slug, name, description or tags"),
     ),
     responses(
-        (status = 200, description = "The matching templates", body = [TemplateSummary]),
+        (status = 200, description = "A page of the matching templates", body = [TemplateSummary]),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
     ))]
 pub async fn list_templates(
     State(services): State<Services>,
     Scoped(caller, _): Scoped<scope::TemplatesRead>,
-    query: Result<Query<TemplateQuery>, axum::extract::rejection::QueryRejection>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<ListEnvelope<TemplateSummary>>, ApiError> {
-    let Query(query) = query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
-    let templates = services
-        .list_templates(&caller, query.domain.as_deref(), query.search.as_deref())
-        .await?;
-    let total = templates.len() as u64;
-    // The built-in templates and an account's own fit one page; the envelope still reports
-    // paging.
-    let params = ListParams::largest_first_page(&ListSpec {
-        sort_fields: &["slug"],
-        default_sort: "slug",
-        filters: &[],
-    })
-    .map_err(|details| ApiError::InvalidRequest {
-        message: "The request is invalid; see details.".into(),
-        details,
-    })?;
+    let params = list_params(query.as_deref(), &TEMPLATE_LIST)?;
+    let (templates, total) = services.list_templates(&caller, &params).await?;
     Ok(envelope::list(templates, total, &params))
 }
 
