@@ -63,7 +63,12 @@ async fn templates_page_and_sort_like_every_other_list() {
     let first = app.get_as(&key, "/v1/templates?per_page=5").await.json();
     let meta = &first["meta"];
     assert_eq!(
-        [&meta["total"], &meta["page"], &meta["per_page"], &meta["pages"]],
+        [
+            &meta["total"],
+            &meta["page"],
+            &meta["per_page"],
+            &meta["pages"]
+        ],
         [12, 1, 5, 3],
         "{meta}"
     );
