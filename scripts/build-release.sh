@@ -34,8 +34,10 @@ server="$CARGO_TARGET_DIR/release/server"
 log "built"
 note "server: $server"
 note "site:   $site"
-for f in "$site"/pkg/*; do
-  note "$(basename "$f"): $(wc -c <"$f") bytes, $(gzip -9 -c "$f" | wc -c) gzipped"
+for f in "$site"/pkg/*.wasm "$site"/pkg/*.js "$site"/pkg/*.css; do
+  size="$(basename "$f"): $(wc -c <"$f") bytes, $(gzip -9 -c "$f" | wc -c) with gzip -9"
+  if have brotli; then size="$size, $(brotli -q 11 -c "$f" | wc -c) with brotli -q 11"; fi
+  note "$size"
 done
 
 if [ -n "$dist" ]; then

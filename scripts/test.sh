@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what is missing, then runs
-#   cargo fmt --check, clippy (host and wasm), unit tests, the store and API integration tests
-#   on SQLite and on PostgreSQL, the debug build of the site, and Playwright in Debian's
-#   Chromium with JavaScript on and off.
+#   the set-up steps' own test, shellcheck, cargo fmt --check, clippy (host and wasm), unit
+#   tests, the store and API integration tests on SQLite and on PostgreSQL, the release build of
+#   the server and the site (what ships), and Playwright in Debian's Chromium against that
+#   release build, with JavaScript on and off.
 # Ends with one line "summary: N passed, M failed"; exits non-zero when anything failed.
 set -uo pipefail
 # shellcheck source=lib.sh
@@ -102,6 +103,7 @@ trap cleanup EXIT
 # --- Set-up ------------------------------------------------------------------------------
 started=$(date +%s)
 ensure_build_tools
+ensure_wasm_opt
 ensure_nextest
 ensure_shellcheck
 ensure_node
@@ -118,7 +120,11 @@ step "set-up steps take their install branch when their tool is missing" \
   bash scripts/tests/setup_steps.sh
 step "shellcheck scripts/" bash -c 'shellcheck -x scripts/*.sh scripts/tests/*.sh .ci/run'
 step "cargo fmt --check" cargo fmt --all --check
-step "build: server and wasm site (cargo leptos build)" cargo leptos build
+# The browser tests run against the release build: a release wasm can build and still fail
+# at hydration (an old wasm-opt does that), which only a browser shows.
+release_built=""
+step "build: release server and site (cargo leptos build --release)" cargo leptos build --release \
+  && release_built=1
 step "clippy (server side)" host_cargo clippy "${HOST_PACKAGES[@]}" --all-targets -- -D warnings
 step "clippy (browser side, wasm32)" \
   host_cargo clippy -p frontend -p domain -p mdl -p mesh --target wasm32-unknown-unknown -- -D warnings
@@ -130,12 +136,12 @@ step "unit and integration tests on SQLite" \
 step "store and API integration tests on PostgreSQL" \
   env MC_TEST_DATABASE=postgres RUSTFLAGS="--cfg erase_components" \
   cargo nextest run --no-fail-fast -p store --test store -p server --test api
-if [ -x "$CARGO_TARGET_DIR/debug/server" ]; then
-  step "end-to-end tests in Chromium (JavaScript on and off)" \
-    env MC_SERVER_BIN="$CARGO_TARGET_DIR/debug/server" MC_SITE_ROOT="$(site_root)" \
+if [ -n "$release_built" ]; then
+  step "end-to-end tests in Chromium against the release build (JavaScript on and off)" \
+    env MC_SERVER_BIN="$CARGO_TARGET_DIR/release/server" MC_SITE_ROOT="$(site_root)" \
     bash -c 'cd end2end && npx playwright test'
 else
-  FAILED_STEPS+=("end-to-end tests (no server binary was built)")
+  FAILED_STEPS+=("end-to-end tests (not run: the release build failed)")
   FAILED=$((FAILED + 1))
 fi
 

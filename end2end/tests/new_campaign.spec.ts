@@ -146,10 +146,14 @@ test("a template becomes a campaign, runs and shows its job with forms alone @no
   await expect(page).toHaveURL(/\/campaigns\/camp_[^/]+$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("static-cathode");
 
-  // A second campaign of the same name goes back to the gallery with the reason.
+  // A second campaign of the same name shows the reason on its card: without JavaScript the form
+  // post comes back to the gallery with the error in the query; once hydrated (which may happen
+  // before the click) the action shows the server's message in place.
   await page.goto("/templates");
   await gallery.createFromTemplate("nmc-cathode", "static-cathode", 10);
-  await expect(page).toHaveURL(/\/templates\?template=battery%2Fnmc-cathode&error=conflict$/);
+  if (test.info().project.name === "js-off") {
+    await expect(page).toHaveURL(/\/templates\?template=battery%2Fnmc-cathode&error=conflict$/);
+  }
   await expect(gallery.card("nmc-cathode")).toContainText("already exists");
 
   await page.goto("/campaigns");
