@@ -21,11 +21,10 @@ pub(crate) mod ssr {
     use std::net::{IpAddr, SocketAddr};
 
     use axum::extract::ConnectInfo;
-    use domain::auth::{cookie_value, SESSION_COOKIE};
+    use domain::auth::{cookie_value, UserView, SESSION_COOKIE};
     use http::{header, HeaderMap, HeaderValue};
     use leptos::prelude::use_context;
     use services::{AuthFailure, Caller, ServiceError, Services};
-    use store::accounts::Account;
 
     use crate::error::ssr::from_service;
     use crate::error::AppError;
@@ -65,8 +64,8 @@ pub(crate) mod ssr {
             .map(str::to_owned)
     }
 
-    /// The signed-in account and its caller, if any.
-    pub async fn signed_in() -> Result<Option<(Account, Caller)>, AppError> {
+    /// The signed-in person and their caller, if any.
+    pub async fn signed_in() -> Result<Option<(UserView, Caller)>, AppError> {
         let services = services()?;
         let headers = headers().await?;
         match session_token(&headers) {
@@ -96,7 +95,7 @@ pub(crate) mod ssr {
         let secure = if local { "" } else { "; Secure" };
         let cookie = match session {
             Some((token, expires_at)) => {
-                let max_age = (expires_at - store::now_ms()).max(0) / 1000;
+                let max_age = (expires_at - services::now_ms()).max(0) / 1000;
                 format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
             }
             None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),

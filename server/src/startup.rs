@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use leptos::config::get_configuration;
+use secrecy::ExposeSecret;
 use services::Services;
 use store::{Db, DbOptions};
 use tokio::sync::watch;
@@ -87,7 +88,9 @@ async fn print_demo_account(services: &Services, addr: SocketAddr) -> anyhow::Re
             "\n  A demo account was created for this new database.\n  \
              Sign in at http://{addr}/signin\n    email:    {}\n    password: {}\n  \
              API key (admin scope): {}\n  These are shown once; keep them.\n",
-            demo.email, demo.password, demo.api_key
+            demo.email,
+            demo.password.expose_secret(),
+            demo.api_key.expose()
         );
     }
     Ok(())

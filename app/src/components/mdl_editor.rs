@@ -1,6 +1,7 @@
 //! The MDL editor: a YAML text area validated as you type by the `mdl` crate (the same code
 //! the server runs, compiled to wasm), with every problem listed at its path.
 
+use domain::error::IssueLevel;
 use leptos::prelude::*;
 
 use crate::error::AppErrorView;
@@ -36,8 +37,8 @@ optimizer:
 /// One finding, as the editor lists it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IssueItem {
-    /// `error` or `warning`.
-    pub level: String,
+    /// An error or a warning.
+    pub level: IssueLevel,
     /// Where, e.g. `parameters[0].bounds`; empty for the whole document.
     pub path: String,
     /// What is wrong.
@@ -54,10 +55,9 @@ pub fn check(text: &str) -> Vec<IssueItem> {
         .into_iter()
         .map(|i| IssueItem {
             level: match i.level {
-                mdl::Level::Error => "error",
-                mdl::Level::Warning => "warning",
-            }
-            .to_owned(),
+                mdl::Level::Error => IssueLevel::Error,
+                mdl::Level::Warning => IssueLevel::Warning,
+            },
             path: i.path,
             message: i.message,
         })
@@ -69,7 +69,7 @@ pub fn check(text: &str) -> Vec<IssueItem> {
 pub fn MdlEditor(create: ServerAction<CreateCampaignFromMdl>) -> impl IntoView {
     let text = RwSignal::new(EXAMPLE_MDL.to_owned());
     let issues = Memo::new(move |_| check(&text.read()));
-    let errors = move || issues.with(|i| i.iter().filter(|i| i.level == "error").count());
+    let errors = move || issues.with(|i| i.iter().filter(|i| i.level == IssueLevel::Error).count());
     let summary = move || {
         let all = issues.with(Vec::len);
         match (errors(), all - errors()) {
@@ -120,7 +120,7 @@ pub fn MdlEditor(create: ServerAction<CreateCampaignFromMdl>) -> impl IntoView {
                             .details
                             .iter()
                             .map(|d| IssueItem {
-                                level: d.level.clone().unwrap_or_else(|| "error".to_owned()),
+                                level: d.level.unwrap_or(IssueLevel::Error),
                                 path: d.path.clone(),
                                 message: d.message.clone(),
                             })
@@ -157,8 +157,8 @@ pub fn IssueList(#[prop(into)] issues: Signal<Vec<IssueItem>>) -> impl IntoView 
                         };
                         view! {
                             <li class=format!("issue issue-{}", i.level) data-testid="mdl-issue"
-                                data-path=i.path data-level=i.level.clone()>
-                                <span class=format!("badge badge-{}", i.level)>{i.level.clone()}</span>
+                                data-path=i.path data-level=i.level.as_str()>
+                                <span class=format!("badge badge-{}", i.level)>{i.level.as_str()}</span>
                                 " "
                                 <code>{shown_path}</code>
                                 " — "
@@ -174,7 +174,7 @@ pub fn IssueList(#[prop(into)] issues: Signal<Vec<IssueItem>>) -> impl IntoView 
 
 #[cfg(test)]
 mod tests {
-    use super::{check, EXAMPLE_MDL};
+    use super::{check, IssueLevel, EXAMPLE_MDL};
 
     #[test]
     fn the_example_document_has_no_problems() {
@@ -188,7 +188,7 @@ mod tests {
         assert!(
             issues
                 .iter()
-                .any(|i| i.path == "parameters[0].bounds" && i.level == "error"),
+                .any(|i| i.path == "parameters[0].bounds" && i.level == IssueLevel::Error),
             "{issues:?}"
         );
     }

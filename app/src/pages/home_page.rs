@@ -64,10 +64,10 @@ pub fn HomePage() -> impl IntoView {
                                         <dd>{s.version}</dd>
                                         <dt>"Database"</dt>
                                         <dd>{s.database}</dd>
-                                        <dt>"Jobs queued"</dt>
-                                        <dd>{s.jobs.queued}</dd>
-                                        <dt>"Jobs running"</dt>
-                                        <dd>{s.jobs.running}</dd>
+                                        <dt>"Background tasks queued"</dt>
+                                        <dd>{s.tasks.queued}</dd>
+                                        <dt>"Background tasks running"</dt>
+                                        <dd>{s.tasks.running}</dd>
                                     </dl>
                                 }
                                     .into_any()

@@ -12,13 +12,7 @@ pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
     use crate::error::ssr::from_service;
     use crate::server_fns::ssr::*;
     let caller = require_caller().await?;
-    let spec = domain::listing::ListSpec {
-        sort_fields: store::api_keys::SORT_FIELDS,
-        default_sort: "-created_at",
-        filters: &[],
-    };
-    let params = domain::listing::ListParams::largest_first_page(&spec)
-        .map_err(|d| from_service(services::ServiceError::Invalid(d)))?;
+    let params = first_page(&domain::auth::API_KEY_LIST, &[])?;
     let (keys, _) = services()?
         .list_api_keys(&caller, &params)
         .await

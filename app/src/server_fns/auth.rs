@@ -20,9 +20,11 @@ pub async fn sign_up(
     use crate::server_fns::ssr::*;
     let services = services()?;
     let headers = headers().await?;
+    let password = secrecy::SecretString::from(password);
     match services.sign_up(&name, &email, &password).await {
         Ok(session) => {
-            set_session_cookie(&headers, Some((&session.token, session.expires_at)));
+            let token = secrecy::ExposeSecret::expose_secret(&session.token);
+            set_session_cookie(&headers, Some((token, session.expires_at)));
             leptos_axum::redirect(&safe_next(&next));
             Ok(())
         }
@@ -39,9 +41,11 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
     let services = services()?;
     let headers = headers().await?;
     let ip = client_ip(&services, &headers).await;
+    let password = secrecy::SecretString::from(password);
     match services.sign_in(&email, &password, ip).await {
         Ok(session) => {
-            set_session_cookie(&headers, Some((&session.token, session.expires_at)));
+            let token = secrecy::ExposeSecret::expose_secret(&session.token);
+            set_session_cookie(&headers, Some((token, session.expires_at)));
             leptos_axum::redirect(&safe_next(&next));
             Ok(())
         }
@@ -69,12 +73,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
     Ok(crate::server_fns::ssr::signed_in()
         .await?
-        .map(|(account, _)| UserView {
-            account_id: account.id,
-            name: account.name,
-            email: account.email,
-            plan: account.plan,
-        }))
+        .map(|(user, _)| user))
 }
 
 /// Without JavaScript, sends the browser back to the form with the error code; with it,

@@ -1,10 +1,17 @@
 //! The campaign pages' operations, for the signed-in user.
 
-use domain::campaigns::{CampaignDashboard, CampaignSummary, JobLogLine, JobView};
+use domain::campaigns::{CampaignDashboard, CampaignDetail, CampaignSummary, JobLogLine, JobView};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+
+/// Whether the campaign's candidates are measured in a lab and posted back (evaluator
+/// `external`): its dashboard then shows the lab panel.
+pub fn lab_in_the_loop(campaign: &CampaignDetail) -> bool {
+    mdl::from_value(&campaign.mdl)
+        .is_ok_and(|(document, _)| document.evaluator == mdl::Evaluator::External)
+}
 
 /// How many log lines the dashboard shows.
 pub const DASHBOARD_LOG_LINES: i64 = 20;
@@ -32,13 +39,7 @@ pub async fn list_campaigns() -> Result<Option<Vec<CampaignSummary>>, AppError> 
     let Some((_, caller)) = signed_in().await? else {
         return Ok(None);
     };
-    let spec = domain::listing::ListSpec {
-        sort_fields: store::campaigns::SORT_FIELDS,
-        default_sort: "-created_at",
-        filters: &[],
-    };
-    let params = domain::listing::ListParams::largest_first_page(&spec)
-        .map_err(|d| from_service(services::ServiceError::Invalid(d)))?;
+    let params = first_page(&domain::campaigns::CAMPAIGN_LIST, &[])?;
     let (campaigns, _) = services()?
         .list_campaigns(&caller, &params)
         .await
@@ -62,7 +63,7 @@ pub async fn get_campaign_dashboard(id: String) -> Result<DashboardData, AppErro
         .await
         .map_err(from_service)?;
     let params = first_page(
-        &crate::server_fns::jobs::ssr::JOB_LIST,
+        &domain::campaigns::JOB_LIST,
         &[("campaign_id", id.as_str())],
     )?;
     let (jobs, _) = services
@@ -72,14 +73,24 @@ pub async fn get_campaign_dashboard(id: String) -> Result<DashboardData, AppErro
     let latest_job = jobs.into_iter().next();
     let logs = match &latest_job {
         Some(job) => services
-            .job_logs(&caller, &job.job.id, None, None, Some(DASHBOARD_LOG_LINES))
+            .job_logs(
+                &caller,
+                job.job.id.as_str(),
+                None,
+                None,
+                Some(DASHBOARD_LOG_LINES),
+            )
             .await
             .map_err(from_service)?,
         None => Vec::new(),
     };
-    let pending = if campaign.mdl["evaluator"]["type"] == "external" {
+    let pending = if lab_in_the_loop(&campaign) {
         services
-            .campaign_candidates(&caller, &id, Some("pending"))
+            .campaign_candidates(
+                &caller,
+                &id,
+                Some(domain::campaigns::CandidateStatus::Pending.as_str()),
+            )
             .await
             .map_err(from_service)?
     } else {

@@ -15,14 +15,7 @@ pub async fn list_datasets() -> Result<Option<Vec<DatasetSummary>>, AppError> {
     let Some((_, caller)) = signed_in().await? else {
         return Ok(None);
     };
-    let params = first_page(
-        &domain::listing::ListSpec {
-            sort_fields: store::datasets::SORT_FIELDS,
-            default_sort: "-created_at",
-            filters: &[],
-        },
-        &[],
-    )?;
+    let params = first_page(&domain::datasets::DATASET_LIST, &[])?;
     let (datasets, _) = services()?
         .list_datasets(&caller, &params)
         .await

@@ -1,7 +1,7 @@
 //! The Print page's operations on the signed-in user's parts. The bytes themselves go from the
 //! browser straight to the signed `upload_url` (with upload progress); everything else is here.
 
-use domain::files::{FileView, PresignResponse};
+use domain::files::{FileView, LengthUnit, PresignResponse};
 use leptos::prelude::*;
 
 use crate::error::AppError;
@@ -67,9 +67,9 @@ pub async fn confirm_part(id: String) -> Result<FileView, AppError> {
         .map_err(from_service)
 }
 
-/// Saves the unit a person chose for a part (`mm`, `cm` or `in`); returns the recomputed part.
+/// Saves the unit a person chose for a part; returns the recomputed part.
 #[server(prefix = "/api/fn", endpoint = "set_part_unit")]
-pub async fn set_part_unit(id: String, unit: String) -> Result<FileView, AppError> {
+pub async fn set_part_unit(id: String, unit: LengthUnit) -> Result<FileView, AppError> {
     use crate::error::ssr::from_service;
     use crate::server_fns::ssr::*;
     let caller = require_caller().await?;
@@ -78,8 +78,8 @@ pub async fn set_part_unit(id: String, unit: String) -> Result<FileView, AppErro
             &caller,
             &id,
             domain::files::UnitRequest {
-                selected_unit: unit,
-                confirmed_by: "user".to_owned(),
+                selected_unit: unit.as_str().to_owned(),
+                confirmed_by: domain::files::ConfirmedBy::User.as_str().to_owned(),
             },
         )
         .await

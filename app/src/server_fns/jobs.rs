@@ -41,14 +41,14 @@ pub async fn list_jobs() -> Result<Option<Vec<JobListItem>>, AppError> {
     };
     let services = services()?;
     let (jobs, _) = services
-        .list_jobs(&caller, &first_page(&ssr::JOB_LIST, &[])?)
+        .list_jobs(&caller, &first_page(&domain::campaigns::JOB_LIST, &[])?)
         .await
         .map_err(from_service)?;
     let names = ssr::campaign_names(&services, &caller).await?;
     Ok(Some(
         jobs.into_iter()
             .map(|job| JobListItem {
-                campaign_name: names.get(&job.job.campaign_id).cloned(),
+                campaign_name: names.get(job.job.campaign_id.as_str()).cloned(),
                 job,
             })
             .collect(),
@@ -68,7 +68,7 @@ pub async fn get_job(id: String) -> Result<JobPageData, AppError> {
         .await
         .map_err(from_service)?;
     let campaign_name = services
-        .campaign(&caller, &detail.job.campaign_id)
+        .campaign(&caller, detail.job.campaign_id.as_str())
         .await
         .map(|c| c.summary.name)
         .ok();
@@ -113,37 +113,24 @@ pub async fn retry_job(id: String, open_job: bool) -> Result<(), AppError> {
 pub(crate) mod ssr {
     use std::collections::HashMap;
 
-    use domain::listing::{FilterSpec, ListSpec};
     use services::{Caller, Services};
 
     use crate::error::ssr::from_service;
     use crate::error::AppError;
     use crate::server_fns::ssr::first_page;
 
-    /// What the pages ask of the jobs list: newest first, optionally one campaign's.
-    pub const JOB_LIST: ListSpec = ListSpec {
-        sort_fields: store::campaign_runs::JOB_SORT_FIELDS,
-        default_sort: "-created_at",
-        filters: &[FilterSpec {
-            name: "campaign_id",
-            allowed: None,
-        }],
-    };
-
     /// Campaign names by id, for the account's newest hundred campaigns.
     pub async fn campaign_names(
         services: &Services,
         caller: &Caller,
     ) -> Result<HashMap<String, String>, AppError> {
-        let spec = ListSpec {
-            sort_fields: store::campaigns::SORT_FIELDS,
-            default_sort: "-created_at",
-            filters: &[],
-        };
         let (campaigns, _) = services
-            .list_campaigns(caller, &first_page(&spec, &[])?)
+            .list_campaigns(caller, &first_page(&domain::campaigns::CAMPAIGN_LIST, &[])?)
             .await
             .map_err(from_service)?;
-        Ok(campaigns.into_iter().map(|c| (c.id, c.name)).collect())
+        Ok(campaigns
+            .into_iter()
+            .map(|c| (c.id.to_string(), c.name))
+            .collect())
     }
 }

@@ -14,7 +14,7 @@ pub async fn list_templates() -> Result<Option<Vec<TemplateSummary>>, AppError> 
     let Some((_, caller)) = signed_in().await? else {
         return Ok(None);
     };
-    let params = first_page(&services::campaigns::TEMPLATE_LIST, &[])?;
+    let params = first_page(&domain::campaigns::TEMPLATE_LIST, &[])?;
     services()?
         .list_templates(&caller, &params)
         .await

@@ -1,12 +1,21 @@
 //! Identity on the wire: scopes, key kinds, validated emails, names and passwords, and the
 //! request/response bodies of `/v1/connect` and `/v1/api-keys` (SPEC §3, §4.3, §6).
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorDetail;
+use crate::ids::{AccountId, ApiKeyId};
+use crate::listing::ListSpec;
+pub use crate::secret::ShownOnce;
+use crate::vocabulary::closed_set;
+
+/// What `GET /v1/api-keys` accepts: paging and `sort` by `created_at` (default, newest first),
+/// `name` or `last_used_at`.
+pub const API_KEY_LIST: ListSpec = ListSpec {
+    sort_fields: &["created_at", "name", "last_used_at"],
+    default_sort: "-created_at",
+    filters: &[],
+};
 
 /// The browser session cookie's name.
 pub const SESSION_COOKIE: &str = "mc_session";
@@ -24,13 +33,13 @@ pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserView {
     /// Account id (UUID).
-    pub account_id: String,
+    pub account_id: AccountId,
     /// Display name.
     pub name: String,
     /// Email.
     pub email: String,
-    /// Rate-limit plan: `free`, `pro` or `scale`.
-    pub plan: String,
+    /// Rate-limit plan.
+    pub plan: Plan,
 }
 
 /// The client's address: the first `X-Forwarded-For` hop when the proxy is trusted and sent
@@ -47,83 +56,38 @@ pub fn client_ip(
     forwarded.or(peer)
 }
 
-/// What an API key may do (SPEC §3). `admin` includes every other scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum Scope {
-    /// Read campaigns.
-    #[serde(rename = "campaigns:read")]
-    CampaignsRead,
-    /// Create, start and stop campaigns.
-    #[serde(rename = "campaigns:write")]
-    CampaignsWrite,
-    /// Delete campaigns.
-    #[serde(rename = "campaigns:delete")]
-    CampaignsDelete,
-    /// Read datasets.
-    #[serde(rename = "datasets:read")]
-    DatasetsRead,
-    /// Upload and delete datasets.
-    #[serde(rename = "datasets:write")]
-    DatasetsWrite,
-    /// Read templates.
-    #[serde(rename = "templates:read")]
-    TemplatesRead,
-    /// Upload parts.
-    #[serde(rename = "files:write")]
-    FilesWrite,
-    /// Read orders.
-    #[serde(rename = "orders:read")]
-    OrdersRead,
-    /// Quote and order.
-    #[serde(rename = "orders:write")]
-    OrdersWrite,
-    /// Manage webhook endpoints.
-    #[serde(rename = "webhooks:write")]
-    WebhooksWrite,
-    /// Change settings such as autopay.
-    #[serde(rename = "settings:write")]
-    SettingsWrite,
-    /// Everything in the account, including key management.
-    #[serde(rename = "admin")]
-    Admin,
+closed_set! {
+    /// What an API key may do (SPEC §3). `admin` includes every other scope.
+    #[derive(PartialOrd, Ord)]
+    pub enum Scope("scope") {
+        /// Read campaigns.
+        CampaignsRead = "campaigns:read",
+        /// Create, start and stop campaigns.
+        CampaignsWrite = "campaigns:write",
+        /// Delete campaigns.
+        CampaignsDelete = "campaigns:delete",
+        /// Read datasets.
+        DatasetsRead = "datasets:read",
+        /// Upload and delete datasets.
+        DatasetsWrite = "datasets:write",
+        /// Read templates.
+        TemplatesRead = "templates:read",
+        /// Upload parts.
+        FilesWrite = "files:write",
+        /// Read orders.
+        OrdersRead = "orders:read",
+        /// Quote and order.
+        OrdersWrite = "orders:write",
+        /// Manage webhook endpoints.
+        WebhooksWrite = "webhooks:write",
+        /// Change settings such as autopay.
+        SettingsWrite = "settings:write",
+        /// Everything in the account, including key management.
+        Admin = "admin",
+    }
 }
 
 impl Scope {
-    /// Every scope, in documentation order.
-    pub const ALL: [Scope; 12] = [
-        Scope::CampaignsRead,
-        Scope::CampaignsWrite,
-        Scope::CampaignsDelete,
-        Scope::DatasetsRead,
-        Scope::DatasetsWrite,
-        Scope::TemplatesRead,
-        Scope::FilesWrite,
-        Scope::OrdersRead,
-        Scope::OrdersWrite,
-        Scope::WebhooksWrite,
-        Scope::SettingsWrite,
-        Scope::Admin,
-    ];
-
-    /// The scope's name, e.g. `campaigns:read`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::CampaignsRead => "campaigns:read",
-            Scope::CampaignsWrite => "campaigns:write",
-            Scope::CampaignsDelete => "campaigns:delete",
-            Scope::DatasetsRead => "datasets:read",
-            Scope::DatasetsWrite => "datasets:write",
-            Scope::TemplatesRead => "templates:read",
-            Scope::FilesWrite => "files:write",
-            Scope::OrdersRead => "orders:read",
-            Scope::OrdersWrite => "orders:write",
-            Scope::WebhooksWrite => "webhooks:write",
-            Scope::SettingsWrite => "settings:write",
-            Scope::Admin => "admin",
-        }
-    }
-
     /// A sentence saying what the scope allows, for forms.
     pub fn description(self) -> &'static str {
         match self {
@@ -143,39 +107,21 @@ impl Scope {
     }
 }
 
-impl fmt::Display for Scope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Scope {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Scope::ALL
-            .into_iter()
-            .find(|scope| scope.as_str() == s)
-            .ok_or_else(|| format!("unknown scope '{s}'"))
-    }
-}
-
 /// True when `granted` allows `needed` (`admin` allows everything).
 pub fn scopes_allow(granted: &[Scope], needed: Scope) -> bool {
     granted.contains(&Scope::Admin) || granted.contains(&needed)
 }
 
-/// The kind of an API key, visible in its prefix (SPEC §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum KeyKind {
-    /// `mc_live_`: production.
-    Live,
-    /// `mc_test_`: sandbox; never charges money.
-    Test,
-    /// `mc_ci_`: automation.
-    Ci,
+closed_set! {
+    /// The kind of an API key, visible in its prefix (SPEC §3).
+    pub enum KeyKind("key kind") {
+        /// `mc_live_`: production.
+        Live = "live",
+        /// `mc_test_`: sandbox; never charges money.
+        Test = "test",
+        /// `mc_ci_`: automation.
+        Ci = "ci",
+    }
 }
 
 impl KeyKind {
@@ -188,30 +134,34 @@ impl KeyKind {
         }
     }
 
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyKind::Live => "live",
-            KeyKind::Test => "test",
-            KeyKind::Ci => "ci",
-        }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "live" => Some(KeyKind::Live),
-            "test" => Some(KeyKind::Test),
-            "ci" => Some(KeyKind::Ci),
-            _ => None,
-        }
-    }
-
     /// The kind of a raw key, from its prefix.
     pub fn of_key(raw: &str) -> Option<Self> {
-        [KeyKind::Live, KeyKind::Test, KeyKind::Ci]
-            .into_iter()
+        Self::ALL
+            .iter()
+            .copied()
             .find(|k| raw.starts_with(k.prefix()))
+    }
+}
+
+closed_set! {
+    /// An account's plan: its rate-limit tier.
+    pub enum Plan("plan") {
+        /// The configured default (60 requests a minute).
+        Free = "free",
+        /// 300 requests a minute.
+        Pro = "pro",
+        /// 1000 requests a minute.
+        Scale = "scale",
+    }
+}
+
+closed_set! {
+    /// What an account may do beyond its own resources.
+    pub enum Role("role") {
+        /// Its own resources only.
+        User = "user",
+        /// Also the operator console (moves paid orders to delivery).
+        Operator = "operator",
     }
 }
 
@@ -335,13 +285,13 @@ pub struct ConnectRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectResponse {
     /// The account (UUID).
-    pub account_id: String,
+    pub account_id: AccountId,
     /// The account's email.
     pub email: String,
     /// The new key's id (`key_…`).
-    pub api_key_id: String,
+    pub api_key_id: ApiKeyId,
     /// The new key; shown this once, only its hash is stored.
-    pub api_key: String,
+    pub api_key: ShownOnce,
     /// What to do next.
     pub message: String,
 }
@@ -351,7 +301,7 @@ pub struct ConnectResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKeyView {
     /// `key_…`.
-    pub id: String,
+    pub id: ApiKeyId,
     /// The owner's label.
     pub name: String,
     /// The first characters of the key, e.g. `mc_live_3f9a`, to recognise it.
@@ -399,7 +349,7 @@ pub struct CreatedApiKey {
     #[serde(flatten)]
     pub key: ApiKeyView,
     /// The secret; shown this once.
-    pub api_key: String,
+    pub api_key: ShownOnce,
 }
 
 /// `PATCH /v1/api-keys/{id}` body.
@@ -421,7 +371,7 @@ mod tests {
 
     #[test]
     fn scopes_round_trip_and_admin_allows_everything() {
-        for scope in Scope::ALL {
+        for &scope in Scope::ALL {
             assert_eq!(scope.as_str().parse::<Scope>().unwrap(), scope);
             assert_eq!(
                 serde_json::to_value(scope).unwrap(),

@@ -2,54 +2,142 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Where a campaign is in its life: `created → running → completed | converged | failed |
-/// cancelled`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum CampaignStatus {
-    /// Defined, not started.
-    Created,
-    /// A job is optimising it.
-    Running,
-    /// The budget is spent.
-    Completed,
-    /// The hypervolume stopped improving.
-    Converged,
-    /// The job failed.
-    Failed,
-    /// Stopped by its owner.
-    Cancelled,
+use crate::ids::{CampaignId, JobId, TemplateId};
+use crate::listing::{FilterSpec, ListSpec};
+use crate::vocabulary::closed_set;
+
+closed_set! {
+    /// Where a campaign is in its life: `created → running → completed | converged | failed |
+    /// cancelled`.
+    pub enum CampaignStatus("campaign status") {
+        /// Defined, not started.
+        Created = "created",
+        /// A job is optimising it.
+        Running = "running",
+        /// The budget is spent.
+        Completed = "completed",
+        /// The hypervolume stopped improving.
+        Converged = "converged",
+        /// The job failed.
+        Failed = "failed",
+        /// Stopped by its owner.
+        Cancelled = "cancelled",
+    }
 }
 
 impl CampaignStatus {
-    /// Every status, in life order.
-    pub const ALL: [CampaignStatus; 6] = [
-        CampaignStatus::Created,
-        CampaignStatus::Running,
-        CampaignStatus::Completed,
-        CampaignStatus::Converged,
-        CampaignStatus::Failed,
-        CampaignStatus::Cancelled,
-    ];
-
-    /// The wire name, e.g. `created`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            CampaignStatus::Created => "created",
-            CampaignStatus::Running => "running",
-            CampaignStatus::Completed => "completed",
-            CampaignStatus::Converged => "converged",
-            CampaignStatus::Failed => "failed",
-            CampaignStatus::Cancelled => "cancelled",
-        }
-    }
-
-    /// The status with this wire name.
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    /// True once the campaign can no longer change.
+    pub fn is_final(self) -> bool {
+        !matches!(self, CampaignStatus::Created | CampaignStatus::Running)
     }
 }
+
+closed_set! {
+    /// Where a job of `/v1/jobs` is in its life (the seed's lifecycle):
+    /// `queued → running → completed | failed | cancelled`, and `failed → (retry) → queued` as a
+    /// new job.
+    pub enum JobStatus("job status") {
+        /// Waiting for a worker.
+        Queued = "queued",
+        /// A worker is running it (or it waits for lab results).
+        Running = "running",
+        /// Finished: the budget is spent or the campaign converged.
+        Completed = "completed",
+        /// An error stopped it.
+        Failed = "failed",
+        /// Stopped by its owner; results kept.
+        Cancelled = "cancelled",
+    }
+}
+
+impl JobStatus {
+    /// True once the job has ended.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            JobStatus::Completed | JobStatus::Failed | JobStatus::Cancelled
+        )
+    }
+
+    /// A queued or running job can be cancelled.
+    pub fn is_cancellable(self) -> bool {
+        !self.is_final()
+    }
+
+    /// A failed or cancelled job can be retried (if it is its campaign's newest).
+    pub fn is_retryable(self) -> bool {
+        matches!(self, JobStatus::Failed | JobStatus::Cancelled)
+    }
+}
+
+closed_set! {
+    /// Whether a lab-in-the-loop candidate still waits for its result.
+    pub enum CandidateStatus("candidate status") {
+        /// Proposed; no result yet.
+        Pending = "pending",
+        /// Its result (or failure) is recorded.
+        Evaluated = "evaluated",
+    }
+}
+
+/// What `GET /v1/campaigns` accepts: paging, `sort` by `created_at` (default, newest first),
+/// `name`, `status` or `domain`, and the filters `status` and `domain`.
+pub const CAMPAIGN_LIST: ListSpec = ListSpec {
+    sort_fields: &["created_at", "name", "status", "domain"],
+    default_sort: "-created_at",
+    filters: &[
+        FilterSpec {
+            name: "status",
+            allowed: Some(CampaignStatus::NAMES),
+        },
+        FilterSpec {
+            name: "domain",
+            allowed: None,
+        },
+    ],
+};
+
+/// What `GET /v1/jobs` accepts: paging, `sort` by `created_at` (default, newest first) or
+/// `status`, and the filters `campaign_id` and `status`.
+pub const JOB_LIST: ListSpec = ListSpec {
+    sort_fields: &["created_at", "status"],
+    default_sort: "-created_at",
+    filters: &[
+        FilterSpec {
+            name: "campaign_id",
+            allowed: None,
+        },
+        FilterSpec {
+            name: "status",
+            allowed: Some(JobStatus::NAMES),
+        },
+    ],
+};
+
+/// What `GET /v1/templates` accepts: paging, `sort` by `slug` (default), `name`, `domain`,
+/// `parameters_count`, `objectives_count` or `default_budget`, and the filters `domain` and
+/// `search`.
+pub const TEMPLATE_LIST: ListSpec = ListSpec {
+    sort_fields: &[
+        "slug",
+        "name",
+        "domain",
+        "parameters_count",
+        "objectives_count",
+        "default_budget",
+    ],
+    default_sort: "slug",
+    filters: &[
+        FilterSpec {
+            name: "domain",
+            allowed: None,
+        },
+        FilterSpec {
+            name: "search",
+            allowed: None,
+        },
+    ],
+};
 
 /// `POST /v1/campaigns` with a JSON body: an MDL document, or a template with overrides.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,7 +171,7 @@ pub struct CreateCampaignRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignSummary {
     /// `camp_…`.
-    pub id: String,
+    pub id: CampaignId,
     /// Unique in the account.
     pub name: String,
     /// Materials domain, e.g. `battery`.
@@ -132,7 +220,7 @@ pub struct CampaignDetail {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TemplateSummary {
     /// `tmpl_…`.
-    pub id: String,
+    pub id: TemplateId,
     /// `domain/name`, e.g. `battery/nmc-cathode`.
     pub slug: String,
     /// The MDL's name.
@@ -188,7 +276,7 @@ pub struct CandidateView {
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub parameters: serde_json::Value,
     /// `pending` (waiting for a result) or `evaluated`.
-    pub status: String,
+    pub status: CandidateStatus,
     /// The posted objective values by name (evaluated and not failed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
@@ -248,115 +336,63 @@ pub struct StartCampaignRequest {
     pub timeout_hours: Option<f64>,
 }
 
-/// What a campaign job is doing. The seed's Jobs API names `acquiring`; the others are ours.
-/// A job that has ended is in the phase named after its final status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum JobPhase {
-    /// Waiting for a worker.
-    Queued,
-    /// Replaying the iterations an earlier run recorded (after a crash or a retry).
-    Resuming,
-    /// Proposing the space-filling first batch.
-    InitialDesign,
-    /// Training the surrogate and maximising the acquisition for the next batch.
-    Acquiring,
-    /// Evaluating the batch (simulator or dataset).
-    Evaluating,
-    /// Waiting for lab results posted to `/v1/campaigns/{id}/evaluations`.
-    AwaitingEvaluations,
-    /// Ended: the budget is spent or the campaign converged.
-    Completed,
-    /// Ended with an error.
-    Failed,
-    /// Ended: stopped by its owner.
-    Cancelled,
+closed_set! {
+    /// What a job is doing. The seed's Jobs API names `acquiring`; the others are ours. A job
+    /// that has ended is in the phase named after its final status.
+    pub enum JobPhase("job phase") {
+        /// Waiting for a worker.
+        Queued = "queued",
+        /// Replaying the iterations an earlier run recorded (after a crash or a retry).
+        Resuming = "resuming",
+        /// Proposing the space-filling first batch.
+        InitialDesign = "initial_design",
+        /// Training the surrogate and maximising the acquisition for the next batch.
+        Acquiring = "acquiring",
+        /// Evaluating the batch (simulator or dataset).
+        Evaluating = "evaluating",
+        /// Waiting for lab results posted to `/v1/campaigns/{id}/evaluations`.
+        AwaitingEvaluations = "awaiting_evaluations",
+        /// Ended: the budget is spent or the campaign converged.
+        Completed = "completed",
+        /// Ended with an error.
+        Failed = "failed",
+        /// Ended: stopped by its owner.
+        Cancelled = "cancelled",
+    }
 }
 
 impl JobPhase {
-    /// Every phase, in the order a job goes through them.
-    pub const ALL: [JobPhase; 9] = [
-        JobPhase::Queued,
-        JobPhase::Resuming,
-        JobPhase::InitialDesign,
-        JobPhase::Acquiring,
-        JobPhase::Evaluating,
-        JobPhase::AwaitingEvaluations,
-        JobPhase::Completed,
-        JobPhase::Failed,
-        JobPhase::Cancelled,
-    ];
-
-    /// The wire name, e.g. `acquiring`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            JobPhase::Queued => "queued",
-            JobPhase::Resuming => "resuming",
-            JobPhase::InitialDesign => "initial_design",
-            JobPhase::Acquiring => "acquiring",
-            JobPhase::Evaluating => "evaluating",
-            JobPhase::AwaitingEvaluations => "awaiting_evaluations",
-            JobPhase::Completed => "completed",
-            JobPhase::Failed => "failed",
-            JobPhase::Cancelled => "cancelled",
+    /// The phase of a job that ended with `status`.
+    pub fn ended(status: JobStatus) -> Self {
+        match status {
+            JobStatus::Queued => JobPhase::Queued,
+            JobStatus::Running | JobStatus::Completed => JobPhase::Completed,
+            JobStatus::Failed => JobPhase::Failed,
+            JobStatus::Cancelled => JobPhase::Cancelled,
         }
     }
-
-    /// The phase with this wire name.
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.as_str() == text)
-    }
 }
 
-impl std::fmt::Display for JobPhase {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+closed_set! {
+    /// The severity of a job's log line, least severe first (so `>=` means "at least as
+    /// severe").
+    #[derive(PartialOrd, Ord)]
+    pub enum LogLevel("log level") {
+        /// Detail for diagnosing a run (each proposed candidate); shown only when asked for.
+        Debug = "debug",
+        /// Progress.
+        Info = "info",
+        /// Something the owner may want to look at (e.g. failed evaluations).
+        Warning = "warning",
+        /// The job failed.
+        Error = "error",
     }
-}
-
-/// The severity of a job's log line, least severe first (so `>=` means "at least as severe").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum LogLevel {
-    /// Detail for diagnosing a run (each proposed candidate); shown only when asked for.
-    Debug,
-    /// Progress.
-    Info,
-    /// Something the owner may want to look at (e.g. failed evaluations).
-    Warning,
-    /// The job failed.
-    Error,
 }
 
 impl LogLevel {
-    /// Every level, least severe first.
-    pub const ALL: [LogLevel; 4] = [
-        LogLevel::Debug,
-        LogLevel::Info,
-        LogLevel::Warning,
-        LogLevel::Error,
-    ];
-
-    /// The wire name, e.g. `warning`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            LogLevel::Debug => "debug",
-            LogLevel::Info => "info",
-            LogLevel::Warning => "warning",
-            LogLevel::Error => "error",
-        }
-    }
-
-    /// The level with this wire name.
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|l| l.as_str() == text)
-    }
-
     /// This level and every more severe one: what `level=<self>` returns.
     pub fn and_above(self) -> impl Iterator<Item = LogLevel> {
-        Self::ALL.into_iter().filter(move |l| *l >= self)
+        Self::ALL.iter().copied().filter(move |l| *l >= self)
     }
 }
 
@@ -365,11 +401,11 @@ impl LogLevel {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobFields {
     /// `job_…`.
-    pub id: String,
+    pub id: JobId,
     /// The campaign it runs.
-    pub campaign_id: String,
-    /// `queued`, `running`, `completed`, `failed` or `cancelled`.
-    pub status: String,
+    pub campaign_id: CampaignId,
+    /// Where it is in its life.
+    pub status: JobStatus,
     /// What it is doing now.
     pub phase: JobPhase,
     /// The worker that holds the job, or last held it; `null` until a worker took it.
@@ -452,7 +488,7 @@ pub struct ConvergencePoint {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignResults {
     /// `camp_…`.
-    pub campaign_id: String,
+    pub campaign_id: CampaignId,
     /// The campaign's status.
     pub status: CampaignStatus,
     /// Objective names, in MDL order (the CSV's columns).
@@ -529,18 +565,101 @@ pub struct CampaignDashboard {
     pub results: CampaignResults,
 }
 
-/// A live progress message on `/v1/ws/campaigns/{id}`: `{type, timestamp, data}` with types
-/// `iteration_start`, `evaluation_complete`, `iteration_complete`, `campaign_complete` and
-/// `error` (SPEC §4.3).
+/// A live progress message on `/v1/ws/campaigns/{id}`: `{type, timestamp, data}` (SPEC §4.3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CampaignEvent {
-    /// The message type.
-    #[serde(rename = "type")]
-    pub kind: String,
     /// RFC 3339.
     pub timestamp: String,
-    /// The type's fields.
-    pub data: serde_json::Value,
+    /// `type` and `data`.
+    #[serde(flatten)]
+    pub event: ProgressEvent,
+}
+
+/// What a progress message says: its `type` names the variant and its `data` holds the fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum ProgressEvent {
+    /// A batch was proposed and its evaluation begins (or, in a lab-in-the-loop campaign, the
+    /// job now waits for the lab: `phase` is `awaiting_evaluations` and `proposed_by` says how
+    /// the batch was chosen).
+    IterationStart {
+        /// 1-based.
+        iteration: u32,
+        /// Iterations planned.
+        total_iterations: u32,
+        /// What the job does with the batch.
+        phase: JobPhase,
+        /// Candidates in the batch.
+        batch_size: u32,
+        /// How a batch the lab must measure was chosen.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        proposed_by: Option<JobPhase>,
+    },
+    /// One candidate of the batch was evaluated.
+    EvaluationComplete {
+        /// 1-based.
+        iteration: u32,
+        /// 1-based, within the batch.
+        evaluation_index: u32,
+        /// Candidates in the batch.
+        batch_size: u32,
+        /// `c<iteration>-<k>`.
+        candidate_id: String,
+        /// Objective values by name; `null` when the evaluation failed.
+        objectives: Option<serde_json::Value>,
+    },
+    /// An iteration's results are recorded.
+    IterationComplete {
+        /// 1-based.
+        iteration: u32,
+        /// Evaluations so far.
+        evaluations_completed: u32,
+        /// Hypervolume of the feasible front.
+        hypervolume: f64,
+        /// Relative gain over the previous iteration.
+        hypervolume_improvement: f64,
+        /// Points on the front.
+        pareto_size: u32,
+        /// Held-out loss of this iteration's surrogate.
+        surrogate_loss: Option<f64>,
+        /// Best value per objective so far.
+        best_objectives: serde_json::Value,
+    },
+    /// The campaign ended.
+    CampaignComplete {
+        /// How it ended.
+        status: CampaignStatus,
+        /// Iterations run.
+        total_iterations: u32,
+        /// Evaluations recorded.
+        total_evaluations: u32,
+        /// Hypervolume at the end.
+        final_hypervolume: f64,
+        /// Points on the final front.
+        pareto_size: u32,
+    },
+    /// The job failed (a `campaign_complete` follows).
+    Error {
+        /// Stable code, e.g. `job_failed`.
+        code: String,
+        /// What went wrong.
+        message: String,
+        /// The iteration it failed in.
+        iteration: u32,
+    },
+}
+
+impl ProgressEvent {
+    /// The `type` on the wire, e.g. `iteration_complete`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ProgressEvent::IterationStart { .. } => "iteration_start",
+            ProgressEvent::EvaluationComplete { .. } => "evaluation_complete",
+            ProgressEvent::IterationComplete { .. } => "iteration_complete",
+            ProgressEvent::CampaignComplete { .. } => "campaign_complete",
+            ProgressEvent::Error { .. } => "error",
+        }
+    }
 }
 
 #[cfg(test)]
@@ -549,7 +668,7 @@ mod tests {
 
     #[test]
     fn statuses_round_trip_through_their_wire_names() {
-        for s in CampaignStatus::ALL {
+        for &s in CampaignStatus::ALL {
             assert_eq!(CampaignStatus::parse(s.as_str()), Some(s));
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }
@@ -558,7 +677,7 @@ mod tests {
 
     #[test]
     fn job_phases_round_trip_and_use_the_seeds_word_for_acquisition() {
-        for p in JobPhase::ALL {
+        for &p in JobPhase::ALL {
             assert_eq!(JobPhase::parse(p.as_str()), Some(p));
             assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());
         }
@@ -575,19 +694,53 @@ mod tests {
             ["debug", "info", "warning", "error"]
         );
         assert_eq!(names(LogLevel::Error), ["error"]);
-        for l in LogLevel::ALL {
+        for &l in LogLevel::ALL {
             assert_eq!(LogLevel::parse(l.as_str()), Some(l));
             assert_eq!(serde_json::to_value(l).unwrap(), l.as_str());
         }
     }
 
     #[test]
+    fn progress_events_have_the_documented_type_timestamp_data_shape() {
+        let event = CampaignEvent {
+            timestamp: "2026-04-01T10:05:42Z".into(),
+            event: ProgressEvent::CampaignComplete {
+                status: CampaignStatus::Converged,
+                total_iterations: 8,
+                total_evaluations: 120,
+                final_hypervolume: 0.742,
+                pareto_size: 9,
+            },
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "campaign_complete", "timestamp": "2026-04-01T10:05:42Z",
+                "data": {"status": "converged", "total_iterations": 8, "total_evaluations": 120,
+                         "final_hypervolume": 0.742, "pareto_size": 9}})
+        );
+        assert_eq!(json["type"], event.event.kind());
+        let back: CampaignEvent = serde_json::from_value(json).unwrap();
+        assert_eq!(back, event);
+        let start = serde_json::to_value(ProgressEvent::IterationStart {
+            iteration: 2,
+            total_iterations: 3,
+            phase: JobPhase::Acquiring,
+            batch_size: 4,
+            proposed_by: None,
+        })
+        .unwrap();
+        assert_eq!(start["data"]["phase"], "acquiring");
+        assert!(start["data"].get("proposed_by").is_none(), "{start}");
+    }
+
+    #[test]
     fn a_job_list_item_nests_its_progress_like_the_seed() {
         let view = JobView {
             job: JobFields {
-                id: "job_1".into(),
-                campaign_id: "camp_1".into(),
-                status: "running".into(),
+                id: JobId::parse("job_1").unwrap(),
+                campaign_id: CampaignId::parse("camp_1").unwrap(),
+                status: JobStatus::Running,
                 phase: JobPhase::Acquiring,
                 worker_id: Some("host-1-2-abc".into()),
                 timeout_at: "2026-01-02T00:00:00Z".into(),

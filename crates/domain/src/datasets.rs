@@ -4,6 +4,37 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorDetail;
+use crate::ids::DatasetId;
+use crate::listing::ListSpec;
+use crate::vocabulary::closed_set;
+
+closed_set! {
+    /// What a dataset column holds.
+    pub enum ColumnKind("column kind") {
+        /// Every non-empty value is a finite number.
+        Number = "number",
+        /// Anything else: some non-empty value is not a finite number.
+        Text = "text",
+    }
+}
+
+closed_set! {
+    /// The file format a dataset was uploaded in.
+    pub enum DatasetFormat("dataset format") {
+        /// Comma-separated values with a header row.
+        Csv = "csv",
+        /// A JSON array of objects.
+        Json = "json",
+    }
+}
+
+/// What `GET /v1/datasets` accepts: paging and `sort` by `created_at` (default, newest first),
+/// `name`, `row_count` or `size_bytes`.
+pub const DATASET_LIST: ListSpec = ListSpec {
+    sort_fields: &["created_at", "name", "row_count", "size_bytes"],
+    default_sort: "-created_at",
+    filters: &[],
+};
 
 /// A column of a dataset.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -12,7 +43,7 @@ pub struct DatasetColumn {
     /// The header (CSV) or key (JSON).
     pub name: String,
     /// `number` when every non-empty value is a finite number, otherwise `text`.
-    pub kind: String,
+    pub kind: ColumnKind,
     /// Rows with no value in this column.
     pub empty: u32,
 }
@@ -22,13 +53,13 @@ pub struct DatasetColumn {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DatasetSummary {
     /// `ds_…`.
-    pub id: String,
+    pub id: DatasetId,
     /// Display name.
     pub name: String,
     /// Free text.
     pub description: String,
-    /// `csv` or `json`.
-    pub format: String,
+    /// The uploaded file's format.
+    pub format: DatasetFormat,
     /// The uploaded file's name.
     pub filename: String,
     /// Number of rows.

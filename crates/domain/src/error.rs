@@ -2,6 +2,18 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::vocabulary::closed_set;
+
+closed_set! {
+    /// How serious one problem of a document checked as a whole (MDL, a dataset) is.
+    pub enum IssueLevel("issue level") {
+        /// The document is refused.
+        Error = "error",
+        /// Accepted, but worth a look.
+        Warning = "warning",
+    }
+}
+
 /// One problem inside an error: where it is (`path`), what is wrong, and the offending value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -13,9 +25,9 @@ pub struct ErrorDetail {
     /// The value that was rejected, when it helps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Value>,
-    /// `error` or `warning`, for documents validated as a whole (MDL).
+    /// For documents checked as a whole (MDL, datasets): an error or a warning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub level: Option<String>,
+    pub level: Option<IssueLevel>,
 }
 
 impl ErrorDetail {
@@ -29,10 +41,10 @@ impl ErrorDetail {
         }
     }
 
-    /// Marks the detail as an `error` or a `warning`.
+    /// Marks the detail as an error or a warning.
     #[must_use]
-    pub fn with_level(mut self, level: &str) -> Self {
-        self.level = Some(level.to_owned());
+    pub fn with_level(mut self, level: IssueLevel) -> Self {
+        self.level = Some(level);
         self
     }
 

@@ -2,10 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Counts of background jobs by state.
+/// Counts of background tasks (the queue workers claim) by state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct JobCounts {
+pub struct TaskCounts {
     /// Waiting to run (including retries waiting for their back-off).
     pub queued: u64,
     /// Leased by a worker right now.
@@ -26,6 +26,6 @@ pub struct PlatformStatus {
     pub version: String,
     /// `sqlite` or `postgres`.
     pub database: String,
-    /// Jobs on the shared queue, over all workers.
-    pub jobs: JobCounts,
+    /// Tasks on the shared queue, over all workers.
+    pub tasks: TaskCounts,
 }

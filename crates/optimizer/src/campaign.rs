@@ -117,6 +117,17 @@ pub struct IterationSummary {
     pub status: Status,
 }
 
+/// How severe a log line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Detail for diagnosing a run (each proposed candidate).
+    Debug,
+    /// Progress.
+    Info,
+    /// Something worth a look (failed evaluations, a surrogate that did not fit).
+    Warning,
+}
+
 /// A log line, rendered as `[Iter 8/20] message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
@@ -124,8 +135,8 @@ pub struct LogLine {
     pub iteration: u32,
     /// Planned iterations.
     pub total: u32,
-    /// `debug` (each proposed candidate), `info` or `warning`.
-    pub level: &'static str,
+    /// How severe.
+    pub level: Level,
     /// The message.
     pub message: String,
 }
@@ -418,7 +429,7 @@ impl Campaign {
             .unwrap_or_default()
     }
 
-    fn log(&mut self, level: &'static str, message: String) {
+    fn log(&mut self, level: Level, message: String) {
         let line = LogLine {
             iteration: self.iteration,
             total: self.total_iterations,
@@ -472,7 +483,7 @@ impl Campaign {
         } else {
             "acquisition"
         };
-        self.log("info", format!("Proposing {n} candidates ({phase})"));
+        self.log(Level::Info, format!("Proposing {n} candidates ({phase})"));
         let explore = first || opt.method != Method::CmaEs;
         let random = opt.method == Method::Random;
         let proposals: Vec<(Point, Option<usize>)> = if self.pool.is_some() {
@@ -500,7 +511,7 @@ impl Campaign {
                 "CMA-ES acquisition"
             };
             self.log(
-                "info",
+                Level::Info,
                 format!("{how}: {} candidates proposed", proposals.len()),
             );
         }
@@ -520,7 +531,7 @@ impl Campaign {
             })
             .collect();
         for candidate in self.pending.clone() {
-            self.log("debug", format!("Proposed {}", describe(&candidate)));
+            self.log(Level::Debug, format!("Proposed {}", describe(&candidate)));
         }
         self.pending.clone()
     }
@@ -590,7 +601,7 @@ impl Campaign {
         }
         if chosen.len() < n {
             self.log(
-                "warning",
+                Level::Warning,
                 "few feasible points found; some candidates violate constraints".into(),
             );
             chosen.extend(spare.into_iter().take(n - chosen.len()));
@@ -607,7 +618,7 @@ impl Campaign {
             .collect();
         let Some(reference) = self.reference.clone().filter(|_| train.len() >= 2) else {
             self.log(
-                "warning",
+                Level::Warning,
                 "not enough successful evaluations to train a surrogate; sampling instead".into(),
             );
             return None;
@@ -618,7 +629,7 @@ impl Campaign {
             Ok((model, report)) => {
                 self.last_loss = Some(report.loss);
                 self.log(
-                    "info",
+                    Level::Info,
                     format!("Training MLP surrogate (loss: {:.4})", report.loss),
                 );
                 Some(Fitted {
@@ -630,7 +641,7 @@ impl Campaign {
             }
             Err(e) => {
                 self.log(
-                    "warning",
+                    Level::Warning,
                     format!("surrogate training failed ({e}); sampling instead"),
                 );
                 None
@@ -853,7 +864,7 @@ impl Campaign {
         self.pending.clear();
         if failed > 0 {
             self.log(
-                "warning",
+                Level::Warning,
                 format!("{failed} evaluations failed; they are kept but not used for training"),
             );
         }
@@ -903,7 +914,7 @@ impl Campaign {
             Status::Running
         };
         self.log(
-            "info",
+            Level::Info,
             format!(
                 "Hypervolume {hv:.6} ({:+.2}%), Pareto front: {} points",
                 improvement * 100.0,
@@ -911,7 +922,7 @@ impl Campaign {
             ),
         );
         if self.status != Status::Running {
-            self.log("info", format!("Campaign {}", self.status));
+            self.log(Level::Info, format!("Campaign {}", self.status));
         }
         let summary = IterationSummary {
             iteration: self.iteration,

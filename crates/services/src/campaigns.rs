@@ -6,41 +6,18 @@ use domain::campaigns::{
     CampaignDetail, CampaignStatus, CampaignSummary, CreateCampaignRequest, CreateTemplateRequest,
     TemplateDetail, TemplateSummary,
 };
-use domain::error::ErrorDetail;
-use domain::listing::{Direction, FilterSpec, ListParams, ListSpec};
+use domain::error::{ErrorDetail, IssueLevel};
+use domain::ids::{DatasetId, TemplateId};
+use domain::listing::{Direction, ListParams};
 use domain::time::rfc3339_from_millis;
 use optimizer::templates::{Template, TEMPLATES};
 use serde_json::Value;
-use store::campaign_runs::StoredEvaluation;
 use store::campaigns::{Campaign, CampaignFilter, NewCampaign};
+use store::evaluations::StoredEvaluation;
 use store::now_ms;
 use store::templates::{CustomTemplate, NewTemplate};
 
 use crate::{Caller, ServiceError, Services};
-
-/// What `GET /v1/templates` accepts: paging, `sort` by these fields (default `slug`), and the
-/// filters `domain` and `search`.
-pub const TEMPLATE_LIST: ListSpec = ListSpec {
-    sort_fields: &[
-        "slug",
-        "name",
-        "domain",
-        "parameters_count",
-        "objectives_count",
-        "default_budget",
-    ],
-    default_sort: "slug",
-    filters: &[
-        FilterSpec {
-            name: "domain",
-            allowed: None,
-        },
-        FilterSpec {
-            name: "search",
-            allowed: None,
-        },
-    ],
-};
 
 /// Why a campaign could not be created from an MDL document.
 const MDL_INVALID: &str = "The MDL document has errors; see details.";
@@ -227,10 +204,10 @@ impl Services {
             let document = mdl::yaml_to_value(t.yaml).map_err(|_| {
                 ServiceError::Internal(anyhow::anyhow!("template {} is not YAML", t.id))
             })?;
-            return Ok(Some((document, template_id_of(t))));
+            return Ok(Some((document, template_id_of(t).to_string())));
         }
         match self.db.templates().get(caller.account(), id).await {
-            Ok(t) => Ok(Some((t.mdl, t.id))),
+            Ok(t) => Ok(Some((t.mdl, t.id.to_string()))),
             Err(store::StoreError::NotFound) => Ok(None),
             Err(other) => Err(other.into()),
         }
@@ -357,7 +334,9 @@ impl Services {
         }
         let mut notes: Vec<ErrorDetail> = warnings
             .iter()
-            .map(|w| ErrorDetail::new(w.path.clone(), w.message.clone()).with_level("warning"))
+            .map(|w| {
+                ErrorDetail::new(w.path.clone(), w.message.clone()).with_level(IssueLevel::Warning)
+            })
             .collect();
         // A pool-based campaign's dataset must fit the document before the campaign exists.
         if let mdl::Evaluator::Dataset { dataset_id: pool } = &parsed.evaluator {
@@ -367,10 +346,19 @@ impl Services {
             notes.extend(flagged);
         }
         // A warm start: the dataset's usable rows become the campaign's prior evaluations.
-        let prior = match dataset_id {
+        let dataset_id = dataset_id.map(|id| {
+            DatasetId::parse(id).ok_or_else(|| {
+                ServiceError::invalid(
+                    ErrorDetail::new("dataset_id", "no dataset of this account has this id")
+                        .with_value(id),
+                )
+            })
+        });
+        let dataset_id = dataset_id.transpose()?;
+        let prior = match &dataset_id {
             Some(id) => {
                 let (rows, flagged) = self
-                    .dataset_rows_for(caller.account(), id, &parsed, "dataset_id")
+                    .dataset_rows_for(caller.account(), id.as_str(), &parsed, "dataset_id")
                     .await?;
                 notes.extend(flagged);
                 let mut engine = optimizer::campaign::Campaign::new(parsed.clone());
@@ -392,8 +380,9 @@ impl Services {
             None => Vec::new(),
         };
         let warnings = serde_json::to_value(&notes).map_err(anyhow::Error::from)?;
-        let stored = self
-            .db
+        // The campaign and its prior data are stored together or not at all.
+        let tx = self.db.begin().await?;
+        let stored = tx
             .campaigns()
             .create(
                 caller.account(),
@@ -403,7 +392,7 @@ impl Services {
                     mdl: &document,
                     warnings: &warnings,
                     template_id,
-                    dataset_id,
+                    dataset_id: dataset_id.as_ref(),
                     budget: i64::from(parsed.optimizer.budget),
                     parameters_count: parsed.parameters.len() as i64,
                     objectives_count: parsed.objectives.len() as i64,
@@ -419,21 +408,11 @@ impl Services {
                 other => other.into(),
             })?;
         if !prior.is_empty() {
-            if let Err(e) = self
-                .db
-                .campaign_runs()
+            tx.evaluations()
                 .record_prior(&stored.id, &prior, now_ms())
-                .await
-            {
-                // Without its prior data the campaign is not what was asked for.
-                let _ = self
-                    .db
-                    .campaigns()
-                    .delete(caller.account(), &stored.id)
-                    .await;
-                return Err(e.into());
-            }
+                .await?;
         }
+        tx.commit().await?;
         detail(stored)
     }
 
@@ -450,7 +429,7 @@ impl Services {
             .list(
                 caller.account(),
                 &CampaignFilter {
-                    status: params.filter("status"),
+                    status: params.filter("status").and_then(CampaignStatus::parse),
                     domain: params.filter("domain"),
                 },
                 params.sort().field(),
@@ -474,13 +453,15 @@ impl Services {
         id: &str,
     ) -> Result<CampaignDetail, ServiceError> {
         caller.require(Scope::CampaignsRead)?;
-        detail(self.db.campaigns().get(caller.account(), id).await?)
+        let id = crate::campaign_jobs::lifecycle::campaign_id(id)?;
+        detail(self.db.campaigns().get(caller.account(), &id).await?)
     }
 
     /// `DELETE /v1/campaigns/{id}`: removes one of the caller's campaigns.
     pub async fn delete_campaign(&self, caller: &Caller, id: &str) -> Result<(), ServiceError> {
         caller.require(Scope::CampaignsDelete)?;
-        Ok(self.db.campaigns().delete(caller.account(), id).await?)
+        let id = crate::campaign_jobs::lifecycle::campaign_id(id)?;
+        Ok(self.db.campaigns().delete(caller.account(), &id).await?)
     }
 }
 
@@ -494,8 +475,8 @@ fn validation_failed(report: mdl::Report) -> ServiceError {
             .into_iter()
             .map(|i| {
                 let level = match i.level {
-                    mdl::Level::Error => "error",
-                    mdl::Level::Warning => "warning",
+                    mdl::Level::Error => IssueLevel::Error,
+                    mdl::Level::Warning => IssueLevel::Warning,
                 };
                 ErrorDetail::new(i.path, i.message).with_level(level)
             })
@@ -506,12 +487,18 @@ fn validation_failed(report: mdl::Report) -> ServiceError {
 fn find_template(id: &str) -> Option<&'static Template> {
     TEMPLATES
         .iter()
-        .find(|t| t.id == id || template_id_of(t) == id)
+        .find(|t| t.id == id || template_id_of(t).as_str() == id)
 }
 
 /// `tmpl_battery_nmc-cathode` for `battery/nmc-cathode`: a path-safe id.
-fn template_id_of(t: &Template) -> String {
-    format!("tmpl_{}", t.id.replace('/', "_"))
+///
+/// # Panics
+/// Never for the built-in templates: each slug is lower-case letters, digits, `-` and `/`
+/// (`every_template_has_a_path_safe_id` checks them all).
+fn template_id_of(t: &Template) -> TemplateId {
+    let id = format!("{}_{}", TemplateId::PREFIX, t.id.replace('/', "_"));
+    // Built-in slugs are lower-case letters, digits, '-' and '/': the id always parses.
+    TemplateId::parse(&id).unwrap_or_else(|| panic!("built-in template {} has no valid id", t.id))
 }
 
 fn template_detail(t: &'static Template) -> TemplateDetail {
@@ -585,9 +572,7 @@ fn summary(c: &Campaign) -> Result<CampaignSummary, ServiceError> {
         id: c.id.clone(),
         name: c.name.clone(),
         domain: c.domain.clone(),
-        status: CampaignStatus::parse(&c.status).ok_or_else(|| {
-            ServiceError::Internal(anyhow::anyhow!("campaign {} has status {}", c.id, c.status))
-        })?,
+        status: c.status,
         created_at: rfc3339_from_millis(c.created_at),
         budget: count(c.budget),
         evaluations_completed: count(c.evaluations_completed),
@@ -629,8 +614,9 @@ mod tests {
     fn every_template_has_a_path_safe_id_and_its_counts() {
         for t in TEMPLATES {
             let d = template_detail(t);
-            assert!(d.summary.id.starts_with("tmpl_") && !d.summary.id.contains('/'));
-            assert_eq!(find_template(&d.summary.id).map(|x| x.id), Some(t.id));
+            let id = d.summary.id.as_str();
+            assert!(id.starts_with("tmpl_") && !id.contains('/'));
+            assert_eq!(find_template(id).map(|x| x.id), Some(t.id));
             assert!(d.summary.parameters_count > 0 && d.summary.objectives_count > 0);
             assert!(!d.summary.description.is_empty(), "{}", t.id);
         }

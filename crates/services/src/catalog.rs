@@ -6,7 +6,7 @@
 //! Prices are the platform's list prices in CNY: `base_rate_per_g` in yuan per gram of printed
 //! part (as the seed's `0.3`), `minimum_fee_cents` in fen.
 
-use domain::files::{Catalog, CatalogItem};
+use domain::files::{Catalog, CatalogItem, Process};
 
 use crate::Services;
 
@@ -17,8 +17,8 @@ pub struct Material {
     pub id: &'static str,
     /// Earlier ids that still resolve to this material.
     pub aliases: &'static [&'static str],
-    /// `SLA`, `SLS`, `SLM` or `FDM`.
-    pub process: &'static str,
+    /// The printing process.
+    pub process: Process,
     /// Display name.
     pub name: &'static str,
     /// g/cm³.
@@ -36,7 +36,7 @@ impl Material {
     pub fn item(&self) -> CatalogItem {
         CatalogItem {
             id: self.id.to_owned(),
-            process: self.process.to_owned(),
+            process: self.process,
             material: self.name.to_owned(),
             density_g_cm3: self.density_g_cm3,
             base_rate_per_g: self.rate_fen_per_g as f64 / 100.0,
@@ -79,7 +79,7 @@ pub const MATERIALS: [Material; 12] = [
     Material {
         id: "sla_white",
         aliases: &["sla-white-resin"],
-        process: "SLA",
+        process: Process::Sla,
         name: "Photosensitive Resin White",
         density_g_cm3: 1.12,
         rate_fen_per_g: 30,
@@ -89,7 +89,7 @@ pub const MATERIALS: [Material; 12] = [
     Material {
         id: "sla_transparent",
         aliases: &["sla-transparent"],
-        process: "SLA",
+        process: Process::Sla,
         name: "Photosensitive Resin Transparent",
         density_g_cm3: 1.12,
         rate_fen_per_g: 60,
@@ -99,7 +99,7 @@ pub const MATERIALS: [Material; 12] = [
     Material {
         id: "sla_full_color",
         aliases: &["sla-full-color"],
-        process: "SLA",
+        process: Process::Sla,
         name: "Photosensitive Resin Full-color",
         density_g_cm3: 1.18,
         rate_fen_per_g: 300,
@@ -109,7 +109,7 @@ pub const MATERIALS: [Material; 12] = [
     Material {
         id: "sla_engineering",
         aliases: &["sla-engineering"],
-        process: "SLA",
+        process: Process::Sla,
         name: "Photosensitive Resin Engineering",
         density_g_cm3: 1.15,
         rate_fen_per_g: 80,
@@ -119,7 +119,7 @@ pub const MATERIALS: [Material; 12] = [
     Material {
         id: "sla_high_temp",
         aliases: &["sla-high-temp"],
-        process: "SLA",
+        process: Process::Sla,
         name: "Photosensitive Resin High-temp",
         density_g_cm3: 1.20,
         rate_fen_per_g: 120,
@@ -129,7 +129,7 @@ pub const MATERIALS: [Material; 12] = [
     Material {
         id: "sls_nylon_gufeng_white",
         aliases: &["sls-nylon-gufeng-white"],
-        process: "SLS",
+        process: Process::Sls,
         name: "Nylon Gufeng White",
         density_g_cm3: 0.95,
         rate_fen_per_g: 90,
@@ -139,7 +139,7 @@ pub const MATERIALS: [Material; 12] = [
     Material {
         id: "sls_hp_black",
         aliases: &["sls-hp-black"],
-        process: "SLS",
+        process: Process::Sls,
         name: "Nylon HP Black",
         density_g_cm3: 1.01,
         rate_fen_per_g: 110,
@@ -149,7 +149,7 @@ pub const MATERIALS: [Material; 12] = [
     Material {
         id: "sls_nylon_11",
         aliases: &["sls-nylon-11"],
-        process: "SLS",
+        process: Process::Sls,
         name: "Imported Nylon 11",
         density_g_cm3: 1.04,
         rate_fen_per_g: 160,
@@ -159,7 +159,7 @@ pub const MATERIALS: [Material; 12] = [
     Material {
         id: "slm_stainless_steel",
         aliases: &["slm-stainless-steel"],
-        process: "SLM",
+        process: Process::Slm,
         name: "Stainless Steel",
         density_g_cm3: 7.98,
         rate_fen_per_g: 300,
@@ -169,7 +169,7 @@ pub const MATERIALS: [Material; 12] = [
     Material {
         id: "slm_titanium_alloy",
         aliases: &["slm-titanium"],
-        process: "SLM",
+        process: Process::Slm,
         name: "Titanium Alloy",
         density_g_cm3: 4.43,
         rate_fen_per_g: 900,
@@ -179,7 +179,7 @@ pub const MATERIALS: [Material; 12] = [
     Material {
         id: "fdm_pla",
         aliases: &["fdm-pla"],
-        process: "FDM",
+        process: Process::Fdm,
         name: "PLA",
         density_g_cm3: 1.24,
         rate_fen_per_g: 20,
@@ -189,7 +189,7 @@ pub const MATERIALS: [Material; 12] = [
     Material {
         id: "fdm_abs",
         aliases: &["fdm-abs"],
-        process: "FDM",
+        process: Process::Fdm,
         name: "ABS",
         density_g_cm3: 1.04,
         rate_fen_per_g: 25,
@@ -206,7 +206,7 @@ mod tests {
     fn sla_white_is_the_seeds_example_figure_for_figure() {
         let item = material("sla_white").unwrap().item();
         assert_eq!(item.material, "Photosensitive Resin White");
-        assert_eq!(item.process, "SLA");
+        assert_eq!(item.process, Process::Sla);
         assert_eq!(item.density_g_cm3, 1.12);
         assert_eq!(item.base_rate_per_g, 0.3);
         assert_eq!(item.minimum_fee_cents, 5_000);

@@ -5,20 +5,21 @@ use std::net::IpAddr;
 use std::sync::OnceLock;
 
 use anyhow::Context;
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use domain::auth::{
     check_new_password, scopes_allow, ApiKeyView, ConnectRequest, ConnectResponse,
-    CreateApiKeyRequest, CreatedApiKey, DisplayName, Email, KeyKind, Scope, UpdateApiKeyRequest,
+    CreateApiKeyRequest, CreatedApiKey, DisplayName, Email, KeyKind, Plan, Scope, ShownOnce,
+    UpdateApiKeyRequest, UserView,
 };
 use domain::error::ErrorDetail;
+use domain::ids::ApiKeyId;
 use domain::listing::{Direction, ListParams};
 use domain::time::rfc3339_from_millis;
 use ipnet::IpNet;
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
-use store::accounts::{Account, NewAccount};
+use store::accounts::{Account, NewAccount, PasswordHash};
 use store::api_keys::{ApiKey, NewApiKey};
 use store::{now_ms, AccountId, StoreError};
 
@@ -39,11 +40,11 @@ pub enum AuthMethod {
 pub struct Caller {
     account: AccountId,
     /// The account's plan (rate-limit tier).
-    pub plan: String,
+    pub plan: Plan,
     /// What the caller may do; a session has `admin`.
     pub scopes: Vec<Scope>,
     /// The API key used, if any.
-    pub key_id: Option<String>,
+    pub key_id: Option<ApiKeyId>,
     /// How the caller authenticated.
     pub method: AuthMethod,
 }
@@ -88,13 +89,13 @@ pub enum AuthFailure {
     AddressNotAllowed(IpAddr),
 }
 
-/// A new browser session: the cookie value (shown once) and who it belongs to.
+/// A new browser session: the cookie value (set once) and who it belongs to.
 #[derive(Debug, Clone)]
 pub struct NewSession {
     /// The cookie value; only its hash is stored.
-    pub token: String,
-    /// The signed-in account.
-    pub account: Account,
+    pub token: SecretString,
+    /// The signed-in person.
+    pub user: UserView,
     /// Expiry (ms).
     pub expires_at: i64,
 }
@@ -105,9 +106,19 @@ pub struct DemoCredentials {
     /// Sign-in email.
     pub email: String,
     /// Sign-in password (random; printed once).
-    pub password: String,
+    pub password: SecretString,
     /// An API key with `admin`.
-    pub api_key: String,
+    pub api_key: ShownOnce,
+}
+
+/// What pages see of an account: never its password hash.
+pub fn user_view(account: &Account) -> UserView {
+    UserView {
+        account_id: account.id.clone(),
+        name: account.name.clone(),
+        email: account.email.clone(),
+        plan: account.plan,
+    }
 }
 
 const SIGNIN_WINDOW_MS: i64 = 15 * 60_000;
@@ -134,8 +145,8 @@ fn display_prefix(raw: &str, kind: KeyKind) -> String {
 
 fn view(key: ApiKey) -> ApiKeyView {
     ApiKeyView {
-        kind: KeyKind::parse(&key.kind).unwrap_or(KeyKind::Live),
-        scopes: key.scopes.iter().filter_map(|s| s.parse().ok()).collect(),
+        kind: key.kind,
+        scopes: key.scopes,
         created_at: rfc3339_from_millis(key.created_at),
         expires_at: key.expires_at.map(rfc3339_from_millis),
         last_used_at: key.last_used_at.map(rfc3339_from_millis),
@@ -213,12 +224,12 @@ fn parse_person(
     }
 }
 
-async fn hash_password(password: String) -> Result<String, ServiceError> {
+async fn hash_password(password: SecretString) -> Result<PasswordHash, ServiceError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
+            .hash_password(password.expose_secret().as_bytes(), &salt)
+            .map(|h| PasswordHash::new(h.to_string()))
             .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
     })
     .await
@@ -228,7 +239,10 @@ async fn hash_password(password: String) -> Result<String, ServiceError> {
 
 /// Verifies against `hash`, or against a fixed dummy hash when there is none, so an unknown
 /// email takes as long as a wrong password (no account enumeration by timing).
-async fn verify_password(password: String, hash: Option<String>) -> Result<bool, ServiceError> {
+async fn verify_password(
+    password: SecretString,
+    hash: Option<PasswordHash>,
+) -> Result<bool, ServiceError> {
     static DUMMY: OnceLock<String> = OnceLock::new();
     tokio::task::spawn_blocking(move || {
         let dummy = DUMMY.get_or_init(|| {
@@ -239,13 +253,13 @@ async fn verify_password(password: String, hash: Option<String>) -> Result<bool,
                 .unwrap_or_default()
         });
         let (stored, real) = match &hash {
-            Some(h) => (h.as_str(), true),
+            Some(h) => (h.expose(), true),
             None => (dummy.as_str(), false),
         };
-        let ok = PasswordHash::new(stored)
+        let ok = argon2::PasswordHash::new(stored)
             .map(|parsed| {
                 Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
+                    .verify_password(password.expose_secret().as_bytes(), &parsed)
                     .is_ok()
             })
             .unwrap_or(false);
@@ -267,14 +281,7 @@ impl Services {
             .await?;
         let kind = self.config.default_key_kind;
         let (key, raw) = self
-            .issue_key(
-                &account.account_id(),
-                "connect",
-                kind,
-                &[Scope::Admin],
-                None,
-                now,
-            )
+            .issue_key(&account.id, "connect", kind, &[Scope::Admin], None, now)
             .await?;
         Ok(ConnectResponse {
             account_id: account.id,
@@ -296,7 +303,7 @@ impl Services {
         &self,
         email: &Email,
         name: &DisplayName,
-        password_hash: Option<&str>,
+        password_hash: Option<&PasswordHash>,
         now: i64,
     ) -> Result<(Account, bool), ServiceError> {
         let accounts = self.db.accounts();
@@ -330,9 +337,8 @@ impl Services {
         scopes: &[Scope],
         expires_at: Option<i64>,
         now: i64,
-    ) -> Result<(ApiKey, String), ServiceError> {
+    ) -> Result<(ApiKey, ShownOnce), ServiceError> {
         let raw = new_key(kind);
-        let scope_names: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
         let key = self
             .db
             .api_keys()
@@ -341,15 +347,15 @@ impl Services {
                 NewApiKey {
                     name,
                     prefix: &display_prefix(&raw, kind),
-                    kind: kind.as_str(),
+                    kind,
                     key_hash: &sha256_hex(&raw),
-                    scopes: &scope_names,
+                    scopes,
                     expires_at,
                 },
                 now,
             )
             .await?;
-        Ok((key, raw))
+        Ok((key, ShownOnce::new(raw)))
     }
 
     /// Turns a raw API key into a caller, counting the use. Unknown, malformed and revoked
@@ -383,13 +389,12 @@ impl Services {
                 AuthFailure::AddressNotAllowed(client.unwrap_or(IpAddr::from([0, 0, 0, 0]))),
             ));
         }
-        let owner = AccountId::new(key.account_id.clone());
-        let account = self.db.accounts().get(&owner).await?;
+        let account = self.db.accounts().get(&key.account_id).await?;
         self.db.api_keys().record_use(&key.id, now).await?;
         Ok(Caller {
-            account: owner,
+            account: key.account_id,
             plan: account.plan,
-            scopes: key.scopes.iter().filter_map(|s| s.parse().ok()).collect(),
+            scopes: key.scopes,
             key_id: Some(key.id),
             method: AuthMethod::ApiKey,
         })
@@ -484,9 +489,10 @@ impl Services {
     /// `DELETE /v1/api-keys/{id}`: revokes one of the caller's keys.
     pub async fn revoke_api_key(&self, caller: &Caller, id: &str) -> Result<(), ServiceError> {
         caller.require(Scope::Admin)?;
+        let id = ApiKeyId::parse(id).ok_or(ServiceError::NotFound)?;
         self.db
             .api_keys()
-            .revoke(caller.account(), id, now_ms())
+            .revoke(caller.account(), &id, now_ms())
             .await?;
         Ok(())
     }
@@ -499,6 +505,7 @@ impl Services {
         req: UpdateApiKeyRequest,
     ) -> Result<ApiKeyView, ServiceError> {
         caller.require(Scope::Admin)?;
+        let id = ApiKeyId::parse(id).ok_or(ServiceError::NotFound)?;
         let ips = req
             .allowed_ips
             .as_deref()
@@ -515,7 +522,7 @@ impl Services {
             .api_keys()
             .update(
                 caller.account(),
-                id,
+                &id,
                 ips.as_deref(),
                 name.as_ref().map(DisplayName::as_str),
             )
@@ -529,10 +536,10 @@ impl Services {
         &self,
         name: &str,
         email: &str,
-        password: &str,
+        password: &SecretString,
     ) -> Result<NewSession, ServiceError> {
-        let (email, name) = parse_person(email, name, Some(password))?;
-        let hash = hash_password(password.to_owned()).await?;
+        let (email, name) = parse_person(email, name, Some(password.expose_secret()))?;
+        let hash = hash_password(password.clone()).await?;
         let now = now_ms();
         let (account, created) = self
             .find_or_create_account(&email, &name, Some(&hash), now)
@@ -545,7 +552,7 @@ impl Services {
             }
             self.db
                 .accounts()
-                .set_password_hash(&account.account_id(), &hash, now)
+                .set_password_hash(&account.id, &hash, now)
                 .await?;
         }
         self.start_session(account, now).await
@@ -555,7 +562,7 @@ impl Services {
     pub async fn sign_in(
         &self,
         email: &str,
-        password: &str,
+        password: &SecretString,
         client: Option<IpAddr>,
     ) -> Result<NewSession, ServiceError> {
         let normalized = email.trim().to_lowercase();
@@ -576,7 +583,7 @@ impl Services {
         }
         let account = self.db.accounts().find_by_email(&normalized).await?;
         let hash = account.as_ref().and_then(|a| a.password_hash.clone());
-        if !verify_password(password.to_owned(), hash).await? {
+        if !verify_password(password.clone(), hash).await? {
             counters.hit(&email_bucket, window).await?;
             counters.hit(&address_bucket, window).await?;
             return Err(ServiceError::InvalidCredentials);
@@ -587,18 +594,23 @@ impl Services {
     }
 
     async fn start_session(&self, account: Account, now: i64) -> Result<NewSession, ServiceError> {
-        let token = store::ids::random_hex(32);
+        let token = SecretString::from(store::ids::random_hex(32));
         let ttl = i64::try_from(self.config.session_ttl.as_millis()).unwrap_or(i64::MAX);
         let expires_at = now.saturating_add(ttl);
         let sessions = self.db.sessions();
         // Sign-ins are rare enough to carry the clean-up of expired sessions.
         sessions.purge_expired(now).await?;
         sessions
-            .create(&sha256_hex(&token), &account.account_id(), expires_at, now)
+            .create(
+                &sha256_hex(token.expose_secret()),
+                &account.id,
+                expires_at,
+                now,
+            )
             .await?;
         Ok(NewSession {
             token,
-            account,
+            user: user_view(&account),
             expires_at,
         })
     }
@@ -609,8 +621,8 @@ impl Services {
         Ok(())
     }
 
-    /// The account and caller of a live session cookie, if any.
-    pub async fn session(&self, token: &str) -> Result<Option<(Account, Caller)>, ServiceError> {
+    /// The signed-in person and their caller for a live session cookie, if any.
+    pub async fn session(&self, token: &str) -> Result<Option<(UserView, Caller)>, ServiceError> {
         if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(None);
         }
@@ -623,13 +635,13 @@ impl Services {
             return Ok(None);
         };
         let caller = Caller {
-            account: account.account_id(),
-            plan: account.plan.clone(),
+            account: account.id.clone(),
+            plan: account.plan,
             scopes: vec![Scope::Admin],
             key_id: None,
             method: AuthMethod::Session,
         };
-        Ok(Some((account, caller)))
+        Ok(Some((user_view(&account), caller)))
     }
 
     /// On an empty database, creates the demo account with a random password and an `admin`
@@ -638,14 +650,14 @@ impl Services {
         if self.db.accounts().count().await? > 0 {
             return Ok(None);
         }
-        let password = store::ids::random_hex(8);
+        let password = SecretString::from(store::ids::random_hex(8));
         let session = self
             .sign_up("Demo Scientist", "demo@mattercraft.local", &password)
             .await?;
         let now = now_ms();
         let (_, api_key) = self
             .issue_key(
-                &session.account.account_id(),
+                &session.user.account_id,
                 "demo",
                 self.config.default_key_kind,
                 &[Scope::Admin],
@@ -653,9 +665,9 @@ impl Services {
                 now,
             )
             .await?;
-        self.sign_out(&session.token).await?;
+        self.sign_out(session.token.expose_secret()).await?;
         Ok(Some(DemoCredentials {
-            email: session.account.email,
+            email: session.user.email,
             password,
             api_key,
         }))

@@ -1,7 +1,7 @@
 //! The service layer. REST handlers (`server`) and server functions (`app`) are thin wrappers
 //! over these operations, so the browser and the API can never disagree.
 
-pub mod campaign_runs;
+pub mod campaign_jobs;
 pub mod campaigns;
 pub mod catalog;
 pub mod datasets;
@@ -13,6 +13,7 @@ pub mod rate_limit;
 pub mod request_id;
 pub mod storage;
 mod system;
+pub mod tasks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +21,8 @@ use std::time::Duration;
 use domain::auth::KeyKind;
 pub use error::ServiceError;
 pub use identity::{AuthFailure, AuthMethod, Caller};
+/// Milliseconds since the Unix epoch, the platform's unit of time.
+pub use store::now_ms;
 use store::Db;
 
 /// Choices made at start-up that services need.

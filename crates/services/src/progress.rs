@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use domain::campaigns::CampaignEvent;
+use domain::campaigns::{CampaignEvent, ProgressEvent};
+use domain::ids::CampaignId;
 use domain::time::rfc3339_from_millis;
 use store::{Db, StoreError};
 use tokio::sync::{broadcast, mpsc};
@@ -42,19 +43,18 @@ impl ProgressHub {
             .subscribe()
     }
 
-    /// Sends `data` as an event of type `kind` to the campaign's watchers (if any), through
-    /// the database relay when one runs.
-    pub fn publish(&self, campaign_id: &str, kind: &str, data: serde_json::Value) {
+    /// Sends `event`, stamped now, to the campaign's watchers (if any), through the database
+    /// relay when one runs.
+    pub fn publish(&self, campaign_id: &CampaignId, event: ProgressEvent) {
         let event = CampaignEvent {
-            kind: kind.to_owned(),
             timestamp: rfc3339_from_millis(store::now_ms()),
-            data,
+            event,
         };
         match self.relay.get() {
             Some(relay) => {
-                let _ = relay.send((campaign_id.to_owned(), event));
+                let _ = relay.send((campaign_id.to_string(), event));
             }
-            None => self.deliver(campaign_id, event),
+            None => self.deliver(campaign_id.as_str(), event),
         }
     }
 
@@ -156,18 +156,31 @@ mod tests {
 
     use super::*;
 
+    fn start(iteration: u32) -> ProgressEvent {
+        ProgressEvent::IterationStart {
+            iteration,
+            total_iterations: 3,
+            phase: domain::campaigns::JobPhase::InitialDesign,
+            batch_size: 8,
+            proposed_by: None,
+        }
+    }
+
     #[test]
     fn every_subscriber_gets_events_published_after_it_subscribed() {
         let hub = ProgressHub::default();
-        hub.publish("camp_1", "ignored", json!({}));
+        let camp_1 = CampaignId::parse("camp_1").unwrap();
+        hub.publish(&camp_1, start(0));
         let mut a = hub.subscribe("camp_1");
         let mut b = hub.subscribe("camp_1");
         let mut other = hub.subscribe("camp_2");
-        hub.publish("camp_1", "iteration_start", json!({"iteration": 1}));
+        hub.publish(&camp_1, start(1));
         for rx in [&mut a, &mut b] {
             let event = rx.try_recv().unwrap();
-            assert_eq!(event.kind, "iteration_start");
-            assert_eq!(event.data["iteration"], 1);
+            assert_eq!(event.event, start(1));
+            let json = serde_json::to_value(&event).unwrap();
+            assert_eq!(json["type"], "iteration_start");
+            assert_eq!(json["data"]["iteration"], json!(1));
             assert!(rx.try_recv().is_err());
         }
         assert!(other.try_recv().is_err());

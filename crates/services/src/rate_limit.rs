@@ -1,18 +1,19 @@
 //! Rate limits: fixed one-minute windows counted in the shared database, so a limit holds
 //! across every server instance (SPEC §3).
 
+use domain::auth::Plan;
 use store::now_ms;
 
 use crate::{ServiceError, Services};
 
 const WINDOW_MS: i64 = 60_000;
 
-/// Requests per minute of the paid plans; `free` uses the configured default.
-pub fn plan_limit(plan: &str, default: u32) -> u32 {
+/// Requests per minute of a plan: `free` uses the configured default.
+pub fn plan_limit(plan: Plan, default: u32) -> u32 {
     match plan {
-        "pro" => 300,
-        "scale" => 1000,
-        _ => default,
+        Plan::Pro => 300,
+        Plan::Scale => 1000,
+        Plan::Free => default,
     }
 }
 
@@ -59,7 +60,7 @@ impl Services {
     }
 
     /// The per-minute limit for an account on `plan`.
-    pub fn limit_for_plan(&self, plan: &str) -> u32 {
+    pub fn limit_for_plan(&self, plan: Plan) -> u32 {
         plan_limit(plan, self.config.rate_limit_per_minute)
     }
 
@@ -75,9 +76,9 @@ mod tests {
 
     #[test]
     fn paid_plans_have_higher_limits() {
-        assert_eq!(plan_limit("free", 60), 60);
-        assert_eq!(plan_limit("pro", 60), 300);
-        assert_eq!(plan_limit("scale", 60), 1000);
-        assert_eq!(plan_limit("free", 5), 5, "the default is configurable");
+        assert_eq!(plan_limit(Plan::Free, 60), 60);
+        assert_eq!(plan_limit(Plan::Pro, 60), 300);
+        assert_eq!(plan_limit(Plan::Scale, 60), 1000);
+        assert_eq!(plan_limit(Plan::Free, 5), 5, "the default is configurable");
     }
 }

@@ -11,12 +11,12 @@ impl Services {
         Ok(())
     }
 
-    /// Version, database backend and job queue counts.
+    /// Version, database backend and task queue counts.
     pub async fn platform_status(&self) -> Result<PlatformStatus, ServiceError> {
         Ok(PlatformStatus {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             database: self.db.backend().as_str().to_owned(),
-            jobs: self.db.jobs().counts().await?,
+            tasks: self.db.tasks().counts().await?,
         })
     }
 }

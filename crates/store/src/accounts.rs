@@ -1,29 +1,31 @@
-//! Accounts: people and agents that own everything else.
+//! Accounts: people and agents that own everything else. The [`Account`] row carries the
+//! password hash: it stays in `store` and `services`; pages and the API get view types.
 
-use std::fmt;
+use domain::auth::{Plan, Role};
+pub use domain::ids::AccountId;
 
 use crate::{Db, StoreError};
 
-/// An account's id. Repository methods that touch an account's resources take one, so every
-/// such query is scoped to its owner: another account's row is simply not found.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct AccountId(String);
+/// An Argon2id PHC string. Not `Serialize`, and its `Debug` does not show it.
+#[derive(Clone, PartialEq, Eq, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct PasswordHash(String);
 
-impl AccountId {
-    /// Wraps an id read from a trusted place (the database, a verified credential).
-    pub fn new(id: impl Into<String>) -> Self {
-        Self(id.into())
+impl PasswordHash {
+    /// Wraps a hash just computed.
+    pub fn new(phc: String) -> Self {
+        Self(phc)
     }
 
-    /// The id.
-    pub fn as_str(&self) -> &str {
+    /// The PHC string, to verify a password against.
+    pub fn expose(&self) -> &str {
         &self.0
     }
 }
 
-impl fmt::Display for AccountId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+impl std::fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordHash(…)")
     }
 }
 
@@ -31,7 +33,7 @@ impl fmt::Display for AccountId {
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Account {
     /// UUID.
-    pub id: String,
+    pub id: AccountId,
     /// As typed at sign-up.
     pub email: String,
     /// Lower-cased; unique.
@@ -39,22 +41,15 @@ pub struct Account {
     /// Display name.
     pub name: String,
     /// Argon2id PHC string, for accounts that can sign in with a password.
-    pub password_hash: Option<String>,
-    /// `free`, `pro` or `scale` (rate-limit tier).
-    pub plan: String,
-    /// `user` or `operator`.
-    pub role: String,
+    pub password_hash: Option<PasswordHash>,
+    /// Rate-limit tier.
+    pub plan: Plan,
+    /// What it may do beyond its own resources.
+    pub role: Role,
     /// Creation time (ms).
     pub created_at: i64,
     /// Last change (ms).
     pub updated_at: i64,
-}
-
-impl Account {
-    /// This account's id.
-    pub fn account_id(&self) -> AccountId {
-        AccountId(self.id.clone())
-    }
 }
 
 /// A new account.
@@ -67,7 +62,7 @@ pub struct NewAccount<'a> {
     /// Display name.
     pub name: &'a str,
     /// Argon2id hash, when a password was chosen.
-    pub password_hash: Option<&'a str>,
+    pub password_hash: Option<&'a PasswordHash>,
 }
 
 const COLUMNS: &str =
@@ -89,7 +84,7 @@ impl Db {
 impl Accounts {
     /// Creates an account; `Conflict` when the normalised email is taken.
     pub async fn create(&self, new: NewAccount<'_>, now: i64) -> Result<Account, StoreError> {
-        let id = crate::ids::new_uuid();
+        let id = AccountId::generate();
         let sql = format!(
             "INSERT INTO accounts (id, email, email_normalized, name, password_hash, created_at, \
              updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
@@ -99,9 +94,9 @@ impl Accounts {
             .bind(new.email)
             .bind(new.email_normalized)
             .bind(new.name)
-            .bind(new.password_hash)
+            .bind(new.password_hash.map(PasswordHash::expose))
             .bind(now)
-            .fetch_one(self.db.pool())
+            .fetch_one(&mut *self.db.conn().await?)
             .await?)
     }
 
@@ -110,7 +105,7 @@ impl Accounts {
         let sql = format!("SELECT {COLUMNS} FROM accounts WHERE email_normalized = $1");
         Ok(sqlx::query_as(&sql)
             .bind(normalized)
-            .fetch_optional(self.db.pool())
+            .fetch_optional(&mut *self.db.conn().await?)
             .await?)
     }
 
@@ -119,7 +114,7 @@ impl Accounts {
         let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = $1");
         Ok(sqlx::query_as(&sql)
             .bind(id.as_str())
-            .fetch_one(self.db.pool())
+            .fetch_one(&mut *self.db.conn().await?)
             .await?)
     }
 
@@ -127,25 +122,25 @@ impl Accounts {
     pub async fn set_password_hash(
         &self,
         id: &AccountId,
-        hash: &str,
+        hash: &PasswordHash,
         now: i64,
     ) -> Result<(), StoreError> {
         sqlx::query("UPDATE accounts SET password_hash = $1, updated_at = $2 WHERE id = $3")
-            .bind(hash)
+            .bind(hash.expose())
             .bind(now)
             .bind(id.as_str())
-            .execute(self.db.pool())
+            .execute(&mut *self.db.conn().await?)
             .await?;
         Ok(())
     }
 
     /// Changes the plan (rate-limit tier).
-    pub async fn set_plan(&self, id: &AccountId, plan: &str, now: i64) -> Result<(), StoreError> {
+    pub async fn set_plan(&self, id: &AccountId, plan: Plan, now: i64) -> Result<(), StoreError> {
         let done = sqlx::query("UPDATE accounts SET plan = $1, updated_at = $2 WHERE id = $3")
             .bind(plan)
             .bind(now)
             .bind(id.as_str())
-            .execute(self.db.pool())
+            .execute(&mut *self.db.conn().await?)
             .await?;
         crate::error::one_row(&done)
     }
@@ -153,7 +148,7 @@ impl Accounts {
     /// Number of accounts.
     pub async fn count(&self) -> Result<i64, StoreError> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts")
-            .fetch_one(self.db.pool())
+            .fetch_one(&mut *self.db.conn().await?)
             .await?;
         Ok(n)
     }

@@ -1,23 +1,26 @@
 //! API keys. Only the SHA-256 of a key is stored; every query about a key that a caller
 //! names takes the owner's [`AccountId`].
 
+use domain::auth::{KeyKind, Scope};
+use domain::ids::ApiKeyId;
+
 use crate::{AccountId, Db, StoreError};
 
 /// A stored API key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiKey {
     /// `key_…`.
-    pub id: String,
+    pub id: ApiKeyId,
     /// Owner.
-    pub account_id: String,
+    pub account_id: AccountId,
     /// Label.
     pub name: String,
     /// First characters of the key, for recognition.
     pub prefix: String,
-    /// `live`, `test` or `ci`.
-    pub kind: String,
-    /// Scope names.
-    pub scopes: Vec<String>,
+    /// Live, test or CI.
+    pub kind: KeyKind,
+    /// What it may do.
+    pub scopes: Vec<Scope>,
     /// CIDR networks the key may be used from; empty = anywhere.
     pub allowed_ips: Vec<String>,
     /// Expiry (ms).
@@ -34,11 +37,11 @@ pub struct ApiKey {
 
 #[derive(sqlx::FromRow)]
 struct ApiKeyRow {
-    id: String,
-    account_id: String,
+    id: ApiKeyId,
+    account_id: AccountId,
     name: String,
     prefix: String,
-    kind: String,
+    kind: KeyKind,
     scopes: String,
     allowed_ips: String,
     expires_at: Option<i64>,
@@ -52,13 +55,13 @@ impl TryFrom<ApiKeyRow> for ApiKey {
     type Error = StoreError;
 
     fn try_from(row: ApiKeyRow) -> Result<Self, StoreError> {
-        let list = |text: &str, what: &str| -> Result<Vec<String>, StoreError> {
-            serde_json::from_str(text)
-                .map_err(|e| StoreError::Corrupt(format!("api key {} {what}: {e}", row.id)))
+        let corrupt = |what: &str, e: serde_json::Error| {
+            StoreError::Corrupt(format!("api key {} {what}: {e}", row.id))
         };
         Ok(ApiKey {
-            scopes: list(&row.scopes, "scopes")?,
-            allowed_ips: list(&row.allowed_ips, "allowed_ips")?,
+            scopes: serde_json::from_str(&row.scopes).map_err(|e| corrupt("scopes", e))?,
+            allowed_ips: serde_json::from_str(&row.allowed_ips)
+                .map_err(|e| corrupt("allowed_ips", e))?,
             id: row.id,
             account_id: row.account_id,
             name: row.name,
@@ -80,18 +83,15 @@ pub struct NewApiKey<'a> {
     pub name: &'a str,
     /// Display prefix.
     pub prefix: &'a str,
-    /// `live`, `test` or `ci`.
-    pub kind: &'a str,
+    /// Live, test or CI.
+    pub kind: KeyKind,
     /// Hex SHA-256 of the full key.
     pub key_hash: &'a str,
-    /// Scope names.
-    pub scopes: &'a [String],
+    /// What it may do.
+    pub scopes: &'a [Scope],
     /// Expiry (ms).
     pub expires_at: Option<i64>,
 }
-
-/// Sort fields a key list accepts.
-pub const SORT_FIELDS: &[&str] = &["created_at", "name", "last_used_at"];
 
 const COLUMNS: &str = "id, account_id, name, prefix, kind, scopes, allowed_ips, expires_at, \
     last_used_at, request_count, revoked_at, created_at";
@@ -117,7 +117,7 @@ impl ApiKeys {
         new: NewApiKey<'_>,
         now: i64,
     ) -> Result<ApiKey, StoreError> {
-        let id = crate::ids::new_id("key");
+        let id = ApiKeyId::generate();
         let scopes = serde_json::to_string(new.scopes).unwrap_or_else(|_| "[]".into());
         let sql = format!(
             "INSERT INTO api_keys (id, account_id, name, prefix, kind, key_hash, scopes, \
@@ -125,7 +125,7 @@ impl ApiKeys {
              RETURNING {COLUMNS}"
         );
         let row: ApiKeyRow = sqlx::query_as(&sql)
-            .bind(&id)
+            .bind(id.as_str())
             .bind(owner.as_str())
             .bind(new.name)
             .bind(new.prefix)
@@ -134,7 +134,7 @@ impl ApiKeys {
             .bind(&scopes)
             .bind(new.expires_at)
             .bind(now)
-            .fetch_one(self.db.pool())
+            .fetch_one(&mut *self.db.conn().await?)
             .await?;
         row.try_into()
     }
@@ -144,23 +144,23 @@ impl ApiKeys {
         let sql = format!("SELECT {COLUMNS} FROM api_keys WHERE key_hash = $1");
         let row: Option<ApiKeyRow> = sqlx::query_as(&sql)
             .bind(key_hash)
-            .fetch_optional(self.db.pool())
+            .fetch_optional(&mut *self.db.conn().await?)
             .await?;
         row.map(ApiKey::try_from).transpose()
     }
 
     /// One of `owner`'s keys; `NotFound` for anyone else's.
-    pub async fn get(&self, owner: &AccountId, id: &str) -> Result<ApiKey, StoreError> {
+    pub async fn get(&self, owner: &AccountId, id: &ApiKeyId) -> Result<ApiKey, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM api_keys WHERE id = $1 AND account_id = $2");
         let row: ApiKeyRow = sqlx::query_as(&sql)
-            .bind(id)
+            .bind(id.as_str())
             .bind(owner.as_str())
-            .fetch_one(self.db.pool())
+            .fetch_one(&mut *self.db.conn().await?)
             .await?;
         row.try_into()
     }
 
-    /// A page of `owner`'s keys and the total. `sort` must be one of [`SORT_FIELDS`].
+    /// A page of `owner`'s keys and the total. `sort` must be one of the list spec's `sort_fields`.
     pub async fn list(
         &self,
         owner: &AccountId,
@@ -169,7 +169,8 @@ impl ApiKeys {
         offset: u64,
         limit: u32,
     ) -> Result<(Vec<ApiKey>, u64), StoreError> {
-        let order = crate::error::order_by(SORT_FIELDS, sort, descending)?;
+        let order =
+            crate::error::order_by(domain::auth::API_KEY_LIST.sort_fields, sort, descending)?;
         let sql = format!(
             "SELECT {COLUMNS} FROM api_keys WHERE account_id = $1 \
              {order} LIMIT $2 OFFSET $3"
@@ -178,12 +179,12 @@ impl ApiKeys {
             .bind(owner.as_str())
             .bind(i64::from(limit))
             .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-            .fetch_all(self.db.pool())
+            .fetch_all(&mut *self.db.conn().await?)
             .await?;
         let (total,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM api_keys WHERE account_id = $1")
                 .bind(owner.as_str())
-                .fetch_one(self.db.pool())
+                .fetch_one(&mut *self.db.conn().await?)
                 .await?;
         let keys = rows
             .into_iter()
@@ -193,15 +194,20 @@ impl ApiKeys {
     }
 
     /// Revokes one of `owner`'s keys (idempotent); `NotFound` for anyone else's.
-    pub async fn revoke(&self, owner: &AccountId, id: &str, now: i64) -> Result<(), StoreError> {
+    pub async fn revoke(
+        &self,
+        owner: &AccountId,
+        id: &ApiKeyId,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let done = sqlx::query(
             "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) \
              WHERE id = $2 AND account_id = $3",
         )
         .bind(now)
-        .bind(id)
+        .bind(id.as_str())
         .bind(owner.as_str())
-        .execute(self.db.pool())
+        .execute(&mut *self.db.conn().await?)
         .await?;
         crate::error::one_row(&done)
     }
@@ -210,7 +216,7 @@ impl ApiKeys {
     pub async fn update(
         &self,
         owner: &AccountId,
-        id: &str,
+        id: &ApiKeyId,
         allowed_ips: Option<&[String]>,
         name: Option<&str>,
     ) -> Result<ApiKey, StoreError> {
@@ -221,22 +227,22 @@ impl ApiKeys {
         )
         .bind(ips)
         .bind(name)
-        .bind(id)
+        .bind(id.as_str())
         .bind(owner.as_str())
-        .execute(self.db.pool())
+        .execute(&mut *self.db.conn().await?)
         .await?;
         crate::error::one_row(&done)?;
         self.get(owner, id).await
     }
 
     /// Counts one authenticated use of key `id`.
-    pub async fn record_use(&self, id: &str, now: i64) -> Result<(), StoreError> {
+    pub async fn record_use(&self, id: &ApiKeyId, now: i64) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE api_keys SET last_used_at = $1, request_count = request_count + 1 WHERE id = $2",
         )
         .bind(now)
-        .bind(id)
-        .execute(self.db.pool())
+        .bind(id.as_str())
+        .execute(&mut *self.db.conn().await?)
         .await?;
         Ok(())
     }

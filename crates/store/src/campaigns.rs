@@ -1,21 +1,24 @@
 //! Campaigns. Every query takes the owner's [`AccountId`], so another account's campaign is
 //! never found.
 
+use domain::campaigns::CampaignStatus;
+use domain::ids::{CampaignId, DatasetId};
+
 use crate::{AccountId, Db, StoreError};
 
 /// A stored campaign.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Campaign {
     /// `camp_…`.
-    pub id: String,
+    pub id: CampaignId,
     /// Owner.
-    pub account_id: String,
+    pub account_id: AccountId,
     /// Unique in the account.
     pub name: String,
     /// Materials domain.
     pub domain: String,
-    /// `created`, `running`, `completed`, `converged`, `failed` or `cancelled`.
-    pub status: String,
+    /// Where it is in its life.
+    pub status: CampaignStatus,
     /// The MDL document (JSON).
     pub mdl: serde_json::Value,
     /// MDL warnings found at creation (`ErrorDetail`s as JSON).
@@ -23,7 +26,7 @@ pub struct Campaign {
     /// The template it started from.
     pub template_id: Option<String>,
     /// The dataset it warm-starts from.
-    pub dataset_id: Option<String>,
+    pub dataset_id: Option<DatasetId>,
     /// Evaluations the optimizer may spend.
     pub budget: i64,
     /// Design variables.
@@ -50,15 +53,15 @@ pub struct Campaign {
 
 #[derive(sqlx::FromRow)]
 struct CampaignRow {
-    id: String,
-    account_id: String,
+    id: CampaignId,
+    account_id: AccountId,
     name: String,
     domain: String,
-    status: String,
+    status: CampaignStatus,
     mdl: String,
     warnings: String,
     template_id: Option<String>,
-    dataset_id: Option<String>,
+    dataset_id: Option<DatasetId>,
     budget: i64,
     parameters_count: i64,
     objectives_count: i64,
@@ -123,7 +126,7 @@ pub struct NewCampaign<'a> {
     /// The template it came from.
     pub template_id: Option<&'a str>,
     /// The dataset to warm-start from.
-    pub dataset_id: Option<&'a str>,
+    pub dataset_id: Option<&'a DatasetId>,
     /// Evaluation budget.
     pub budget: i64,
     /// Design variables.
@@ -136,13 +139,10 @@ pub struct NewCampaign<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct CampaignFilter<'a> {
     /// Only this status.
-    pub status: Option<&'a str>,
+    pub status: Option<CampaignStatus>,
     /// Only this domain.
     pub domain: Option<&'a str>,
 }
-
-/// Sort fields a campaign list accepts.
-pub const SORT_FIELDS: &[&str] = &["created_at", "name", "status", "domain"];
 
 const COLUMNS: &str = "id, account_id, name, domain, status, mdl, warnings, template_id, \
     dataset_id, budget, parameters_count, objectives_count, evaluations_completed, \
@@ -170,43 +170,43 @@ impl Campaigns {
         new: NewCampaign<'_>,
         now: i64,
     ) -> Result<Campaign, StoreError> {
-        let id = crate::ids::new_id("camp");
+        let id = CampaignId::generate();
         let sql = format!(
             "INSERT INTO campaigns (id, account_id, name, domain, mdl, warnings, template_id, \
              dataset_id, budget, parameters_count, objectives_count, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING {COLUMNS}"
         );
         let row: CampaignRow = sqlx::query_as(&sql)
-            .bind(&id)
+            .bind(id.as_str())
             .bind(owner.as_str())
             .bind(new.name)
             .bind(new.domain)
             .bind(new.mdl.to_string())
             .bind(new.warnings.to_string())
             .bind(new.template_id)
-            .bind(new.dataset_id)
+            .bind(new.dataset_id.map(DatasetId::as_str))
             .bind(new.budget)
             .bind(new.parameters_count)
             .bind(new.objectives_count)
             .bind(now)
-            .fetch_one(self.db.pool())
+            .fetch_one(&mut *self.db.conn().await?)
             .await?;
         row.try_into()
     }
 
     /// One of `owner`'s campaigns; `NotFound` for anyone else's.
-    pub async fn get(&self, owner: &AccountId, id: &str) -> Result<Campaign, StoreError> {
+    pub async fn get(&self, owner: &AccountId, id: &CampaignId) -> Result<Campaign, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE id = $1 AND account_id = $2");
         let row: CampaignRow = sqlx::query_as(&sql)
-            .bind(id)
+            .bind(id.as_str())
             .bind(owner.as_str())
-            .fetch_one(self.db.pool())
+            .fetch_one(&mut *self.db.conn().await?)
             .await?;
         row.try_into()
     }
 
     /// A page of `owner`'s campaigns matching `filter`, and the total. `sort` must be one of
-    /// [`SORT_FIELDS`].
+    /// the list spec's `sort_fields`.
     pub async fn list(
         &self,
         owner: &AccountId,
@@ -216,7 +216,11 @@ impl Campaigns {
         offset: u64,
         limit: u32,
     ) -> Result<(Vec<Campaign>, u64), StoreError> {
-        let order = crate::error::order_by(SORT_FIELDS, sort, descending)?;
+        let order = crate::error::order_by(
+            domain::campaigns::CAMPAIGN_LIST.sort_fields,
+            sort,
+            descending,
+        )?;
         // A NULL filter matches everything, so one statement serves every combination.
         let condition = "account_id = $1 AND ($2 IS NULL OR status = $2) \
                          AND ($3 IS NULL OR domain = $3)";
@@ -230,14 +234,14 @@ impl Campaigns {
             .bind(filter.domain)
             .bind(i64::from(limit))
             .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-            .fetch_all(self.db.pool())
+            .fetch_all(&mut *self.db.conn().await?)
             .await?;
         let (total,): (i64,) =
             sqlx::query_as(&format!("SELECT COUNT(*) FROM campaigns WHERE {condition}"))
                 .bind(owner.as_str())
                 .bind(filter.status)
                 .bind(filter.domain)
-                .fetch_one(self.db.pool())
+                .fetch_one(&mut *self.db.conn().await?)
                 .await?;
         let campaigns = rows
             .into_iter()
@@ -247,11 +251,11 @@ impl Campaigns {
     }
 
     /// Deletes one of `owner`'s campaigns; `NotFound` for anyone else's.
-    pub async fn delete(&self, owner: &AccountId, id: &str) -> Result<(), StoreError> {
+    pub async fn delete(&self, owner: &AccountId, id: &CampaignId) -> Result<(), StoreError> {
         let done = sqlx::query("DELETE FROM campaigns WHERE id = $1 AND account_id = $2")
-            .bind(id)
+            .bind(id.as_str())
             .bind(owner.as_str())
-            .execute(self.db.pool())
+            .execute(&mut *self.db.conn().await?)
             .await?;
         crate::error::one_row(&done)
     }

@@ -2,21 +2,24 @@
 //! (columns and rows as JSON) for previews, warm starts and pool-based campaigns. Every query
 //! takes the owner's [`AccountId`].
 
+use domain::datasets::DatasetFormat;
+use domain::ids::DatasetId;
+
 use crate::{AccountId, Db, StoreError};
 
 /// A stored dataset without its content.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct DatasetInfo {
     /// `ds_…`.
-    pub id: String,
+    pub id: DatasetId,
     /// Owner.
-    pub account_id: String,
+    pub account_id: AccountId,
     /// Display name.
     pub name: String,
     /// Free text.
     pub description: String,
-    /// `csv` or `json`.
-    pub format: String,
+    /// The uploaded file's format.
+    pub format: DatasetFormat,
     /// The uploaded file's name.
     pub filename: String,
     /// Column descriptions (JSON array).
@@ -36,8 +39,8 @@ pub struct NewDataset<'a> {
     pub name: &'a str,
     /// Free text.
     pub description: &'a str,
-    /// `csv` or `json`.
-    pub format: &'a str,
+    /// The uploaded file's format.
+    pub format: DatasetFormat,
     /// The uploaded file's name.
     pub filename: &'a str,
     /// Column descriptions (JSON array).
@@ -49,9 +52,6 @@ pub struct NewDataset<'a> {
     /// The file as uploaded.
     pub content: &'a str,
 }
-
-/// Sort fields a dataset list accepts.
-pub const SORT_FIELDS: &[&str] = &["created_at", "name", "row_count", "size_bytes"];
 
 const COLUMNS: &str =
     "id, account_id, name, description, format, filename, columns, row_count, size_bytes, created_at";
@@ -77,14 +77,14 @@ impl Datasets {
         new: NewDataset<'_>,
         now: i64,
     ) -> Result<DatasetInfo, StoreError> {
-        let id = crate::ids::new_id("ds");
+        let id = DatasetId::generate();
         let sql = format!(
             "INSERT INTO datasets (id, account_id, name, description, format, filename, columns, \
              row_count, size_bytes, content, rows_json, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {COLUMNS}"
         );
         Ok(sqlx::query_as(&sql)
-            .bind(&id)
+            .bind(id.as_str())
             .bind(owner.as_str())
             .bind(new.name)
             .bind(new.description)
@@ -96,43 +96,47 @@ impl Datasets {
             .bind(new.content)
             .bind(new.rows.to_string())
             .bind(now)
-            .fetch_one(self.db.pool())
+            .fetch_one(&mut *self.db.conn().await?)
             .await?)
     }
 
     /// One of `owner`'s datasets; `NotFound` for anyone else's.
-    pub async fn get(&self, owner: &AccountId, id: &str) -> Result<DatasetInfo, StoreError> {
+    pub async fn get(&self, owner: &AccountId, id: &DatasetId) -> Result<DatasetInfo, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM datasets WHERE id = $1 AND account_id = $2");
         Ok(sqlx::query_as(&sql)
-            .bind(id)
+            .bind(id.as_str())
             .bind(owner.as_str())
-            .fetch_one(self.db.pool())
+            .fetch_one(&mut *self.db.conn().await?)
             .await?)
     }
 
     /// The parsed rows (a JSON array of objects) of one of `owner`'s datasets.
-    pub async fn rows(&self, owner: &AccountId, id: &str) -> Result<serde_json::Value, StoreError> {
+    pub async fn rows(
+        &self,
+        owner: &AccountId,
+        id: &DatasetId,
+    ) -> Result<serde_json::Value, StoreError> {
         let (text,): (String,) =
             sqlx::query_as("SELECT rows_json FROM datasets WHERE id = $1 AND account_id = $2")
-                .bind(id)
+                .bind(id.as_str())
                 .bind(owner.as_str())
-                .fetch_one(self.db.pool())
+                .fetch_one(&mut *self.db.conn().await?)
                 .await?;
         serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("dataset {id}: {e}")))
     }
 
     /// The file of one of `owner`'s datasets, as uploaded.
-    pub async fn content(&self, owner: &AccountId, id: &str) -> Result<String, StoreError> {
+    pub async fn content(&self, owner: &AccountId, id: &DatasetId) -> Result<String, StoreError> {
         let (text,): (String,) =
             sqlx::query_as("SELECT content FROM datasets WHERE id = $1 AND account_id = $2")
-                .bind(id)
+                .bind(id.as_str())
                 .bind(owner.as_str())
-                .fetch_one(self.db.pool())
+                .fetch_one(&mut *self.db.conn().await?)
                 .await?;
         Ok(text)
     }
 
-    /// A page of `owner`'s datasets and the total. `sort` must be one of [`SORT_FIELDS`].
+    /// A page of `owner`'s datasets and the total. `sort` must be one of the list spec's `sort_fields`.
     pub async fn list(
         &self,
         owner: &AccountId,
@@ -141,7 +145,8 @@ impl Datasets {
         offset: u64,
         limit: u32,
     ) -> Result<(Vec<DatasetInfo>, u64), StoreError> {
-        let order = crate::error::order_by(SORT_FIELDS, sort, descending)?;
+        let order =
+            crate::error::order_by(domain::datasets::DATASET_LIST.sort_fields, sort, descending)?;
         let sql = format!(
             "SELECT {COLUMNS} FROM datasets WHERE account_id = $1 {order} LIMIT $2 OFFSET $3"
         );
@@ -149,23 +154,23 @@ impl Datasets {
             .bind(owner.as_str())
             .bind(i64::from(limit))
             .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-            .fetch_all(self.db.pool())
+            .fetch_all(&mut *self.db.conn().await?)
             .await?;
         let (total,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM datasets WHERE account_id = $1")
                 .bind(owner.as_str())
-                .fetch_one(self.db.pool())
+                .fetch_one(&mut *self.db.conn().await?)
                 .await?;
         Ok((rows, u64::try_from(total).unwrap_or_default()))
     }
 
     /// Deletes one of `owner`'s datasets; `NotFound` for anyone else's. Campaigns that copied
     /// its rows keep them.
-    pub async fn delete(&self, owner: &AccountId, id: &str) -> Result<(), StoreError> {
+    pub async fn delete(&self, owner: &AccountId, id: &DatasetId) -> Result<(), StoreError> {
         let done = sqlx::query("DELETE FROM datasets WHERE id = $1 AND account_id = $2")
-            .bind(id)
+            .bind(id.as_str())
             .bind(owner.as_str())
-            .execute(self.db.pool())
+            .execute(&mut *self.db.conn().await?)
             .await?;
         crate::error::one_row(&done)
     }

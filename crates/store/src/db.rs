@@ -1,12 +1,35 @@
-//! The database handle: a connection pool plus which backend it talks to.
+//! The database handle: a connection pool plus which backend it talks to, and the unit of work.
+//!
+//! Every repository reaches the database through [`Db::conn`]. On a plain [`Db`] that is a
+//! pooled connection per call; on the [`Tx`] that [`Db::begin`] returns it is the transaction's
+//! one connection. So a service that needs several writes to succeed or fail together (a
+//! campaign and its warm-start rows; an order, its idempotency record and the task that follows
+//! it) runs the same repository methods on a `Tx` and commits once:
+//!
+//! ```ignore
+//! let tx = db.begin().await?;
+//! tx.campaigns().insert(owner, new, now).await?;
+//! tx.tasks().enqueue(&RunCampaignJob { job_id }, TaskOptions::default(), now).await?;
+//! tx.commit().await?; // dropping `tx` instead rolls everything back
+//! ```
+//!
+//! Repository methods take the connection for one statement (or one inner transaction, which
+//! becomes a savepoint inside a `Tx`) and give it back before they return, so calls on a `Tx`
+//! run one after another. A repository method must not hold its connection while it calls
+//! another repository method: inside a `Tx` that would wait for itself.
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use tokio::sync::{Mutex, MutexGuard};
 
 use crate::StoreError;
 
@@ -61,13 +84,91 @@ impl Default for DbOptions {
     }
 }
 
-/// A pooled connection to SQLite or PostgreSQL. Cheap to clone.
+/// A pooled connection to SQLite or PostgreSQL, or (inside a [`Tx`]) one transaction. Cheap
+/// to clone.
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
     /// The PostgreSQL URL, for `LISTEN` connections (never logged: it may hold a password).
-    listen_url: Option<std::sync::Arc<str>>,
+    listen_url: Option<Arc<str>>,
+    /// The open transaction every query of this handle runs in, when it is a [`Tx`]'s.
+    tx: Option<Arc<Mutex<Option<Transaction<'static, Any>>>>>,
+}
+
+/// A unit of work: a [`Db`] whose queries all run in one transaction. Repositories work on it
+/// as on a `Db` (it derefs to one). [`Tx::commit`] makes the work durable; dropping the `Tx`
+/// without committing rolls it back.
+#[derive(Debug)]
+pub struct Tx {
+    db: Db,
+}
+
+impl Deref for Tx {
+    type Target = Db;
+
+    fn deref(&self) -> &Db {
+        &self.db
+    }
+}
+
+impl Tx {
+    /// Commits every write made through this unit of work.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        let cell = self
+            .db
+            .tx
+            .as_ref()
+            .expect("a Tx's Db holds its transaction");
+        let tx = cell
+            .lock()
+            .await
+            .take()
+            .ok_or(StoreError::TransactionClosed)?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Rolls back every write made through this unit of work (dropping the `Tx` does the same,
+    /// without waiting for the database).
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        let cell = self
+            .db
+            .tx
+            .as_ref()
+            .expect("a Tx's Db holds its transaction");
+        if let Some(tx) = cell.lock().await.take() {
+            tx.rollback().await?;
+        }
+        Ok(())
+    }
+}
+
+/// The connection one repository call uses: pooled, or the unit of work's.
+pub(crate) enum Conn<'a> {
+    Pooled(PoolConnection<Any>),
+    InTx(MutexGuard<'a, Option<Transaction<'static, Any>>>),
+}
+
+impl Deref for Conn<'_> {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        match self {
+            Conn::Pooled(c) => c,
+            // `conn` only hands out a guard whose transaction is open.
+            Conn::InTx(guard) => guard.as_deref().expect("an open transaction"),
+        }
+    }
+}
+
+impl DerefMut for Conn<'_> {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match self {
+            Conn::Pooled(c) => c,
+            Conn::InTx(guard) => guard.as_deref_mut().expect("an open transaction"),
+        }
+    }
 }
 
 impl Db {
@@ -112,16 +213,53 @@ impl Db {
             pool,
             backend,
             listen_url: (backend == Backend::Postgres).then(|| url.as_str().into()),
+            tx: None,
         })
     }
 
-    /// Sends `payload` on the PostgreSQL notification `channel` (`NOTIFY`); nothing on SQLite.
+    /// Starts a unit of work: the returned [`Tx`] runs every repository call in one
+    /// transaction until it is committed. A `Tx` is not nested: `begin` on a `Tx`'s handle is
+    /// refused ([`StoreError::NestedTransaction`]); pass the outer `Tx` down instead.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        if self.tx.is_some() {
+            return Err(StoreError::NestedTransaction);
+        }
+        let tx = self.pool.begin().await?;
+        Ok(Tx {
+            db: Db {
+                tx: Some(Arc::new(Mutex::new(Some(tx)))),
+                ..self.clone()
+            },
+        })
+    }
+
+    /// True when this handle is a unit of work's.
+    pub fn in_transaction(&self) -> bool {
+        self.tx.is_some()
+    }
+
+    /// The connection for one repository call: a pooled one, or the unit of work's.
+    pub(crate) async fn conn(&self) -> Result<Conn<'_>, StoreError> {
+        match &self.tx {
+            None => Ok(Conn::Pooled(self.pool.acquire().await?)),
+            Some(cell) => {
+                let guard = cell.lock().await;
+                if guard.is_none() {
+                    return Err(StoreError::TransactionClosed);
+                }
+                Ok(Conn::InTx(guard))
+            }
+        }
+    }
+
+    /// Sends `payload` on the PostgreSQL notification `channel` (`NOTIFY`; inside a unit of
+    /// work it is delivered at commit); nothing on SQLite.
     pub async fn notify(&self, channel: &str, payload: &str) -> Result<(), StoreError> {
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(channel)
                 .bind(payload)
-                .execute(&self.pool)
+                .execute(&mut *self.conn().await?)
                 .await?;
         }
         Ok(())
@@ -162,11 +300,6 @@ impl Db {
     /// The backend behind this handle.
     pub fn backend(&self) -> Backend {
         self.backend
-    }
-
-    /// The underlying pool, for repositories in this crate.
-    pub(crate) fn pool(&self) -> &AnyPool {
-        &self.pool
     }
 
     /// Closes every connection; used at shutdown.

@@ -21,6 +21,16 @@ pub enum StoreError {
     /// Running migrations failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A unit of work was used after its commit or rollback.
+    #[error("the unit of work was already committed or rolled back")]
+    TransactionClosed,
+    /// A unit of work was begun inside another one.
+    #[error("a unit of work cannot begin inside another; pass the outer one down")]
+    NestedTransaction,
+    /// The store was called wrongly (a bug in the caller), e.g. with a sort field it does not
+    /// know.
+    #[error("store misuse: {0}")]
+    Misuse(String),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -73,7 +83,7 @@ pub(crate) fn order_by(
     let field = fields
         .iter()
         .find(|f| **f == sort)
-        .ok_or_else(|| StoreError::Corrupt(format!("unsupported sort field {sort}")))?;
+        .ok_or_else(|| StoreError::Misuse(format!("unsupported sort field {sort}")))?;
     let direction = if descending { "DESC" } else { "ASC" };
     Ok(format!("ORDER BY {field} {direction}, id {direction}"))
 }

@@ -1,23 +1,26 @@
 //! Uploaded parts (Make family). Every owner-facing query takes the owner's [`AccountId`];
 //! the upload and analysis steps, which act for a signed URL or a job, take the file id alone.
 
+use domain::files::{ConfirmedBy, FileStatus, LengthUnit};
+use domain::ids::FileId;
+
 use crate::{AccountId, Db, StoreError};
 
 /// A stored file.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct FileRow {
     /// UUID.
-    pub id: String,
+    pub id: FileId,
     /// Owner.
-    pub account_id: String,
+    pub account_id: AccountId,
     /// The name the client gave.
     pub filename: String,
     /// The content type the upload must carry.
     pub content_type: String,
     /// The exact size the upload must have.
     pub size_bytes: i64,
-    /// `pending_upload`, `processing`, `ready` or `failed`.
-    pub status: String,
+    /// Where it is.
+    pub status: FileStatus,
     /// Where the bytes are in object storage.
     pub storage_key: String,
     /// The random part of the upload URL; empty once the upload is complete.
@@ -33,9 +36,9 @@ pub struct FileRow {
     /// SPEC §6 metrics (JSON), or `{"error": ...}` when the analysis failed.
     pub metrics_json: Option<String>,
     /// The unit chosen through `/unit`, if any.
-    pub selected_unit: Option<String>,
-    /// `agent` or `user`.
-    pub unit_confirmed_by: Option<String>,
+    pub selected_unit: Option<LengthUnit>,
+    /// Who chose it.
+    pub unit_confirmed_by: Option<ConfirmedBy>,
     /// Creation (ms).
     pub created_at: i64,
     /// Last change (ms).
@@ -46,7 +49,7 @@ pub struct FileRow {
 #[derive(Debug, Clone)]
 pub struct NewFile<'a> {
     /// UUID (also part of the storage key).
-    pub id: &'a str,
+    pub id: &'a FileId,
     /// The client's name for it.
     pub filename: &'a str,
     /// The content type the upload must carry.
@@ -95,7 +98,7 @@ impl Files {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING {COLUMNS}"
         );
         Ok(sqlx::query_as(&sql)
-            .bind(new.id)
+            .bind(new.id.as_str())
             .bind(owner.as_str())
             .bind(new.filename)
             .bind(new.content_type)
@@ -104,26 +107,26 @@ impl Files {
             .bind(new.upload_nonce)
             .bind(new.upload_expires_at)
             .bind(now)
-            .fetch_one(self.db.pool())
+            .fetch_one(&mut *self.db.conn().await?)
             .await?)
     }
 
     /// One of `owner`'s files; `NotFound` for anyone else's.
-    pub async fn get(&self, owner: &AccountId, id: &str) -> Result<FileRow, StoreError> {
+    pub async fn get(&self, owner: &AccountId, id: &FileId) -> Result<FileRow, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM files WHERE id = $1 AND account_id = $2");
         Ok(sqlx::query_as(&sql)
-            .bind(id)
+            .bind(id.as_str())
             .bind(owner.as_str())
-            .fetch_one(self.db.pool())
+            .fetch_one(&mut *self.db.conn().await?)
             .await?)
     }
 
     /// A file by id alone, for its signed upload URL and its analysis job.
-    pub async fn get_any(&self, id: &str) -> Result<FileRow, StoreError> {
+    pub async fn get_any(&self, id: &FileId) -> Result<FileRow, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM files WHERE id = $1");
         Ok(sqlx::query_as(&sql)
-            .bind(id)
-            .fetch_one(self.db.pool())
+            .bind(id.as_str())
+            .fetch_one(&mut *self.db.conn().await?)
             .await?)
     }
 
@@ -142,11 +145,11 @@ impl Files {
             .bind(owner.as_str())
             .bind(i64::from(limit))
             .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-            .fetch_all(self.db.pool())
+            .fetch_all(&mut *self.db.conn().await?)
             .await?;
         let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM files WHERE account_id = $1")
             .bind(owner.as_str())
-            .fetch_one(self.db.pool())
+            .fetch_one(&mut *self.db.conn().await?)
             .await?;
         Ok((rows, u64::try_from(total).unwrap_or_default()))
     }
@@ -154,60 +157,72 @@ impl Files {
     /// Claims the upload for one request: true when `nonce` matches, the URL has not
     /// expired, no upload completed and none is in progress (or the one in progress is older
     /// than [`UPLOAD_CLAIM_MS`]).
-    pub async fn claim_upload(&self, id: &str, nonce: &str, now: i64) -> Result<bool, StoreError> {
+    pub async fn claim_upload(
+        &self,
+        id: &FileId,
+        nonce: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE files SET upload_started_at = $1, updated_at = $1 \
              WHERE id = $2 AND upload_nonce = $3 AND upload_nonce <> '' \
-             AND status = 'pending_upload' AND uploaded_at IS NULL AND upload_expires_at >= $1 \
-             AND (upload_started_at IS NULL OR upload_started_at < $4)",
+             AND status = $4 AND uploaded_at IS NULL AND upload_expires_at >= $1 \
+             AND (upload_started_at IS NULL OR upload_started_at < $5)",
         )
         .bind(now)
-        .bind(id)
+        .bind(id.as_str())
         .bind(nonce)
+        .bind(FileStatus::PendingUpload)
         .bind(now - UPLOAD_CLAIM_MS)
-        .execute(self.db.pool())
+        .execute(&mut *self.db.conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// Gives a failed upload's claim back, so the URL can be used again until it expires.
-    pub async fn release_upload(&self, id: &str, now: i64) -> Result<(), StoreError> {
+    pub async fn release_upload(&self, id: &FileId, now: i64) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE files SET upload_started_at = NULL, updated_at = $1 \
              WHERE id = $2 AND uploaded_at IS NULL",
         )
         .bind(now)
-        .bind(id)
-        .execute(self.db.pool())
+        .bind(id.as_str())
+        .execute(&mut *self.db.conn().await?)
         .await?;
         Ok(())
     }
 
     /// Records a complete upload; the URL never works again.
-    pub async fn finish_upload(&self, id: &str, now: i64) -> Result<(), StoreError> {
+    pub async fn finish_upload(&self, id: &FileId, now: i64) -> Result<(), StoreError> {
         let done = sqlx::query(
             "UPDATE files SET uploaded_at = $1, upload_nonce = '', upload_started_at = NULL, \
              updated_at = $1 WHERE id = $2 AND uploaded_at IS NULL",
         )
         .bind(now)
-        .bind(id)
-        .execute(self.db.pool())
+        .bind(id.as_str())
+        .execute(&mut *self.db.conn().await?)
         .await?;
         crate::error::one_row(&done)
     }
 
     /// Moves one of `owner`'s uploaded files to `processing`; false when it is not an
     /// uploaded `pending_upload` file.
-    pub async fn confirm(&self, owner: &AccountId, id: &str, now: i64) -> Result<bool, StoreError> {
+    pub async fn confirm(
+        &self,
+        owner: &AccountId,
+        id: &FileId,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE files SET status = 'processing', updated_at = $1 \
-             WHERE id = $2 AND account_id = $3 AND status = 'pending_upload' \
-             AND uploaded_at IS NOT NULL",
+            "UPDATE files SET status = $1, updated_at = $2 \
+             WHERE id = $3 AND account_id = $4 AND status = $5 AND uploaded_at IS NOT NULL",
         )
+        .bind(FileStatus::Processing)
         .bind(now)
-        .bind(id)
+        .bind(id.as_str())
         .bind(owner.as_str())
-        .execute(self.db.pool())
+        .bind(FileStatus::PendingUpload)
+        .execute(&mut *self.db.conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -216,22 +231,23 @@ impl Files {
     /// `{"error": ...}` as metrics. Only a `processing` file changes.
     pub async fn finish_analysis(
         &self,
-        id: &str,
-        status: &str,
+        id: &FileId,
+        outcome: FileStatus,
         analysis_json: Option<&str>,
         metrics_json: &str,
         now: i64,
     ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE files SET status = $1, analysis_json = $2, metrics_json = $3, updated_at = $4 \
-             WHERE id = $5 AND status = 'processing'",
+             WHERE id = $5 AND status = $6",
         )
-        .bind(status)
+        .bind(outcome)
         .bind(analysis_json)
         .bind(metrics_json)
         .bind(now)
-        .bind(id)
-        .execute(self.db.pool())
+        .bind(id.as_str())
+        .bind(FileStatus::Processing)
+        .execute(&mut *self.db.conn().await?)
         .await?;
         Ok(())
     }
@@ -240,23 +256,24 @@ impl Files {
     pub async fn set_unit(
         &self,
         owner: &AccountId,
-        id: &str,
-        unit: &str,
-        confirmed_by: &str,
+        id: &FileId,
+        unit: LengthUnit,
+        confirmed_by: ConfirmedBy,
         metrics_json: &str,
         now: i64,
     ) -> Result<(), StoreError> {
         let done = sqlx::query(
             "UPDATE files SET selected_unit = $1, unit_confirmed_by = $2, metrics_json = $3, \
-             updated_at = $4 WHERE id = $5 AND account_id = $6 AND status = 'ready'",
+             updated_at = $4 WHERE id = $5 AND account_id = $6 AND status = $7",
         )
         .bind(unit)
         .bind(confirmed_by)
         .bind(metrics_json)
         .bind(now)
-        .bind(id)
+        .bind(id.as_str())
         .bind(owner.as_str())
-        .execute(self.db.pool())
+        .bind(FileStatus::Ready)
+        .execute(&mut *self.db.conn().await?)
         .await?;
         crate::error::one_row(&done)
     }

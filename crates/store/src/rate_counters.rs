@@ -28,13 +28,13 @@ impl RateCounters {
         )
         .bind(bucket)
         .bind(window_start)
-        .fetch_one(self.db.pool())
+        .fetch_one(&mut *self.db.conn().await?)
         .await?;
         if hits == 1 {
             sqlx::query("DELETE FROM rate_counters WHERE bucket = $1 AND window_start < $2")
                 .bind(bucket)
                 .bind(window_start)
-                .execute(self.db.pool())
+                .execute(&mut *self.db.conn().await?)
                 .await?;
         }
         Ok(hits)
@@ -47,7 +47,7 @@ impl RateCounters {
         )
         .bind(bucket)
         .bind(window_start)
-        .fetch_optional(self.db.pool())
+        .fetch_optional(&mut *self.db.conn().await?)
         .await?;
         Ok(row.map_or(0, |(h,)| h))
     }
@@ -57,7 +57,7 @@ impl RateCounters {
         sqlx::query("DELETE FROM rate_counters WHERE bucket = $1 AND window_start = $2")
             .bind(bucket)
             .bind(window_start)
-            .execute(self.db.pool())
+            .execute(&mut *self.db.conn().await?)
             .await?;
         Ok(())
     }

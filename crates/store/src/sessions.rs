@@ -34,7 +34,7 @@ impl Sessions {
         .bind(owner.as_str())
         .bind(now)
         .bind(expires_at)
-        .execute(self.db.pool())
+        .execute(&mut *self.db.conn().await?)
         .await?;
         Ok(())
     }
@@ -48,7 +48,7 @@ impl Sessions {
         )
         .bind(token_hash)
         .bind(now)
-        .fetch_optional(self.db.pool())
+        .fetch_optional(&mut *self.db.conn().await?)
         .await?)
     }
 
@@ -56,7 +56,7 @@ impl Sessions {
     pub async fn delete(&self, token_hash: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(self.db.pool())
+            .execute(&mut *self.db.conn().await?)
             .await?;
         Ok(())
     }
@@ -65,7 +65,7 @@ impl Sessions {
     pub async fn purge_expired(&self, now: i64) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now)
-            .execute(self.db.pool())
+            .execute(&mut *self.db.conn().await?)
             .await?;
         Ok(done.rows_affected())
     }
@@ -74,7 +74,7 @@ impl Sessions {
     pub async fn delete_all(&self, owner: &AccountId) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM sessions WHERE account_id = $1")
             .bind(owner.as_str())
-            .execute(self.db.pool())
+            .execute(&mut *self.db.conn().await?)
             .await?;
         Ok(done.rows_affected())
     }

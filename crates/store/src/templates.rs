@@ -1,15 +1,17 @@
 //! Custom campaign templates, private to the account that saved them (the built-in ones live
 //! in `optimizer::templates`).
 
+use domain::ids::TemplateId;
+
 use crate::{AccountId, Db, StoreError};
 
 /// A stored custom template.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomTemplate {
     /// `tmpl_…`.
-    pub id: String,
+    pub id: TemplateId,
     /// Owner.
-    pub account_id: String,
+    pub account_id: AccountId,
     /// Unique in the account.
     pub slug: String,
     /// Display name.
@@ -27,9 +29,9 @@ pub struct CustomTemplate {
 }
 
 #[derive(sqlx::FromRow)]
-struct Row {
-    id: String,
-    account_id: String,
+struct TemplateRow {
+    id: TemplateId,
+    account_id: AccountId,
     slug: String,
     name: String,
     domain: String,
@@ -39,10 +41,10 @@ struct Row {
     created_at: i64,
 }
 
-impl TryFrom<Row> for CustomTemplate {
+impl TryFrom<TemplateRow> for CustomTemplate {
     type Error = StoreError;
 
-    fn try_from(r: Row) -> Result<Self, StoreError> {
+    fn try_from(r: TemplateRow) -> Result<Self, StoreError> {
         let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("template {}: {e}", r.id));
         Ok(CustomTemplate {
             tags: serde_json::from_str(&r.tags).map_err(corrupt)?,
@@ -102,8 +104,8 @@ impl Templates {
             "INSERT INTO custom_templates (id, account_id, slug, name, domain, description, tags, \
              mdl, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
         );
-        let row: Row = sqlx::query_as(&sql)
-            .bind(crate::ids::new_id("tmpl"))
+        let row: TemplateRow = sqlx::query_as(&sql)
+            .bind(TemplateId::generate().as_str())
             .bind(owner.as_str())
             .bind(new.slug)
             .bind(new.name)
@@ -112,7 +114,7 @@ impl Templates {
             .bind(serde_json::to_string(new.tags).unwrap_or_else(|_| "[]".into()))
             .bind(new.mdl.to_string())
             .bind(now)
-            .fetch_one(self.db.pool())
+            .fetch_one(&mut *self.db.conn().await?)
             .await?;
         row.try_into()
     }
@@ -126,10 +128,10 @@ impl Templates {
         let sql = format!(
             "SELECT {COLUMNS} FROM custom_templates WHERE account_id = $1 AND (id = $2 OR slug = $2)"
         );
-        let row: Row = sqlx::query_as(&sql)
+        let row: TemplateRow = sqlx::query_as(&sql)
             .bind(owner.as_str())
             .bind(id_or_slug)
-            .fetch_one(self.db.pool())
+            .fetch_one(&mut *self.db.conn().await?)
             .await?;
         row.try_into()
     }
@@ -139,9 +141,9 @@ impl Templates {
         let sql = format!(
             "SELECT {COLUMNS} FROM custom_templates WHERE account_id = $1 ORDER BY created_at, id"
         );
-        let rows: Vec<Row> = sqlx::query_as(&sql)
+        let rows: Vec<TemplateRow> = sqlx::query_as(&sql)
             .bind(owner.as_str())
-            .fetch_all(self.db.pool())
+            .fetch_all(&mut *self.db.conn().await?)
             .await?;
         rows.into_iter().map(CustomTemplate::try_from).collect()
     }

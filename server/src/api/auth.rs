@@ -89,7 +89,7 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
         Err(err) => Err(err),
     };
     let (bucket, limit) = match &resolved {
-        Ok(Some(caller)) => (caller.rate_bucket(), services.limit_for_plan(&caller.plan)),
+        Ok(Some(caller)) => (caller.rate_bucket(), services.limit_for_plan(caller.plan)),
         _ => (
             format!(
                 "ip:{}",

@@ -3,7 +3,9 @@ use std::time::Duration;
 use axum::http::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_hidden_from, TestApp, TEST_WORKER};
+use domain::campaigns::{CampaignStatus, LogLevel, ProgressEvent};
+
+use crate::helpers::{assert_hidden_from, typed_job_id, TestApp, TEST_WORKER};
 
 const ENV: &[(&str, &str)] = &[("MATTERCRAFT_MAX_JSON_BYTES", "65536")];
 /// Initial design of 8, then two iterations of 4: quick, and still two surrogate rounds.
@@ -89,21 +91,14 @@ async fn a_started_campaign_runs_on_the_queue_to_completion_with_results() {
         .await;
     again.assert_error(409, "campaign_not_startable");
 
-    // The real runner, with the handler the server registers, picks the job up.
-    let worker = app.start_worker();
-    // Watch the store directly: polling the API this often would hit the rate limit.
-    let owner = store::AccountId::new(connected.account_id.clone());
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-    loop {
-        let status = app.db.campaigns().get(&owner, &id).await.unwrap().status;
-        if status != "running" {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "still running");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // The task that start queued runs the whole job, with the handler the server registers.
+    assert_eq!(app.run_pending_tasks().await, 1);
+    assert_eq!(
+        app.run_pending_tasks().await,
+        0,
+        "nothing is left on the queue"
+    );
     let finished = detail(&app, &key, &id).await;
-    worker.stop().await;
 
     assert_eq!(finished["status"], "completed", "{finished}");
     assert_eq!(finished["evaluations_completed"], BUDGET);
@@ -157,13 +152,12 @@ async fn a_started_campaign_runs_on_the_queue_to_completion_with_results() {
     );
     assert_eq!(lines.count() as u64, BUDGET);
 
-    let job_id = job["id"].as_str().unwrap();
     let logs = app
         .db
-        .campaign_runs()
+        .campaign_jobs()
         .logs(
-            &store::AccountId::new(connected.account_id.clone()),
-            job_id,
+            &connected.account(),
+            &typed_job_id(job["id"].as_str().unwrap()),
             100,
         )
         .await
@@ -191,14 +185,18 @@ async fn a_job_killed_mid_run_resumes_without_losing_or_repeating_evaluations() 
     let killed = small_campaign(&app, &key, "killed").await;
     let straight_job = start(&app, &key, &straight, None).await;
     app.services
-        .run_campaign_job(straight_job["id"].as_str().unwrap(), TEST_WORKER, None)
+        .run_campaign_job(
+            &typed_job_id(straight_job["id"].as_str().unwrap()),
+            TEST_WORKER,
+            None,
+        )
         .await
         .unwrap();
 
     let job = start(&app, &key, &killed, Some(json!({"timeout_hours": 2}))).await;
     let job_id = job["id"].as_str().unwrap();
     app.services
-        .run_campaign_job(job_id, TEST_WORKER, Some(2))
+        .run_campaign_job(&typed_job_id(job_id), TEST_WORKER, Some(2))
         .await
         .unwrap();
     let midway = detail(&app, &key, &killed).await;
@@ -208,7 +206,7 @@ async fn a_job_killed_mid_run_resumes_without_losing_or_repeating_evaluations() 
 
     // Another worker picks the job up again (its lease expired) and finishes it.
     app.services
-        .run_campaign_job(job_id, TEST_WORKER, None)
+        .run_campaign_job(&typed_job_id(job_id), TEST_WORKER, None)
         .await
         .unwrap();
     let done = detail(&app, &key, &killed).await;
@@ -246,7 +244,7 @@ async fn stopping_ends_the_campaign_cancelled_after_the_current_iteration_with_r
     let job = start(&app, &key, &id, None).await;
     let job_id = job["id"].as_str().unwrap();
     app.services
-        .run_campaign_job(job_id, TEST_WORKER, Some(1))
+        .run_campaign_job(&typed_job_id(job_id), TEST_WORKER, Some(1))
         .await
         .unwrap();
 
@@ -261,7 +259,7 @@ async fn stopping_ends_the_campaign_cancelled_after_the_current_iteration_with_r
     assert_eq!(stop.status, 202, "{}", stop.text());
     assert_eq!(stop.json()["data"]["id"], job_id);
     app.services
-        .run_campaign_job(job_id, TEST_WORKER, None)
+        .run_campaign_job(&typed_job_id(job_id), TEST_WORKER, None)
         .await
         .unwrap();
 
@@ -305,7 +303,11 @@ async fn a_job_past_its_timeout_fails_the_campaign() {
     let job = start(&app, &key, &id, Some(json!({"timeout_hours": 0.000001}))).await;
     tokio::time::sleep(Duration::from_millis(20)).await;
     app.services
-        .run_campaign_job(job["id"].as_str().unwrap(), TEST_WORKER, None)
+        .run_campaign_job(
+            &typed_job_id(job["id"].as_str().unwrap()),
+            TEST_WORKER,
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(detail(&app, &key, &id).await["status"], "failed");
@@ -374,7 +376,7 @@ async fn jobs_show_progress_and_logs_and_can_be_cancelled_then_retried_to_the_en
     let first = start(&app, &key, &id, None).await;
     let first_id = first["id"].as_str().unwrap().to_owned();
     app.services
-        .run_campaign_job(&first_id, TEST_WORKER, Some(1))
+        .run_campaign_job(&typed_job_id(&first_id), TEST_WORKER, Some(1))
         .await
         .unwrap();
 
@@ -402,7 +404,7 @@ async fn jobs_show_progress_and_logs_and_can_be_cancelled_then_retried_to_the_en
         .await;
     assert_eq!(cancel.status, 202, "{}", cancel.text());
     app.services
-        .run_campaign_job(&first_id, TEST_WORKER, None)
+        .run_campaign_job(&typed_job_id(&first_id), TEST_WORKER, None)
         .await
         .unwrap();
     assert_eq!(detail(&app, &key, &id).await["status"], "cancelled");
@@ -437,7 +439,7 @@ async fn jobs_show_progress_and_logs_and_can_be_cancelled_then_retried_to_the_en
     .await
     .assert_error(409, "job_not_retryable");
     app.services
-        .run_campaign_job(&second_id, TEST_WORKER, None)
+        .run_campaign_job(&typed_job_id(&second_id), TEST_WORKER, None)
         .await
         .unwrap();
     let done = detail(&app, &key, &id).await;
@@ -594,8 +596,11 @@ async fn progress_streams_over_a_websocket_on_a_real_port() {
     let job = start(&app, &key, &id, None).await;
     let job_id = job["id"].as_str().unwrap().to_owned();
     let services = app.services.clone();
-    let runner =
-        tokio::spawn(async move { services.run_campaign_job(&job_id, TEST_WORKER, None).await });
+    let runner = tokio::spawn(async move {
+        services
+            .run_campaign_job(&typed_job_id(&job_id), TEST_WORKER, None)
+            .await
+    });
 
     let mut messages: Vec<Value> = Vec::new();
     let read = async {
@@ -672,18 +677,27 @@ async fn on_postgresql_a_watcher_on_one_instance_sees_a_job_run_by_another() {
 
     let job = start(&b, &key, &id, None).await;
     b.services
-        .run_campaign_job(job["id"].as_str().unwrap(), TEST_WORKER, None)
+        .run_campaign_job(
+            &typed_job_id(job["id"].as_str().unwrap()),
+            TEST_WORKER,
+            None,
+        )
         .await
         .unwrap();
 
     let mut kinds = Vec::new();
     let read = async {
         loop {
-            let event = watcher.recv().await.unwrap();
-            kinds.push(event.kind.clone());
-            if event.kind == "campaign_complete" {
-                assert_eq!(event.data["status"], "completed");
-                assert_eq!(event.data["total_evaluations"], BUDGET);
+            let event = watcher.recv().await.unwrap().event;
+            kinds.push(event.kind().to_owned());
+            if let ProgressEvent::CampaignComplete {
+                status,
+                total_evaluations,
+                ..
+            } = event
+            {
+                assert_eq!(status, CampaignStatus::Completed);
+                assert_eq!(u64::from(total_evaluations), BUDGET);
                 break;
             }
         }
@@ -718,7 +732,7 @@ async fn job_list_items_carry_their_worker_and_nested_progress_like_the_seed() {
     assert_eq!(queued["phase"], "queued");
 
     app.services
-        .run_campaign_job(&job_id, TEST_WORKER, Some(1))
+        .run_campaign_job(&typed_job_id(&job_id), TEST_WORKER, Some(1))
         .await
         .unwrap();
     let list = app.get_as(&key, "/v1/jobs").await;
@@ -760,22 +774,28 @@ async fn job_log_level_is_a_minimum_and_debug_shows_each_proposed_candidate() {
     let job = start(&app, &key, &id, None).await;
     let job_id = job["id"].as_str().unwrap().to_owned();
     app.services
-        .run_campaign_job(&job_id, TEST_WORKER, None)
+        .run_campaign_job(&typed_job_id(&job_id), TEST_WORKER, None)
         .await
         .unwrap();
     // A warning and an error, as a failing evaluation or a failed run would write them.
-    let runs = app.db.campaign_runs();
-    runs.log(
-        &job_id,
-        "warning",
+    let jobs = app.db.campaign_jobs();
+    let typed = typed_job_id(&job_id);
+    jobs.log(
+        &typed,
+        LogLevel::Warning,
         "[Iter 3/3] 1 evaluation failed",
         store::now_ms(),
     )
     .await
     .unwrap();
-    runs.log(&job_id, "error", "the lab went offline", store::now_ms())
-        .await
-        .unwrap();
+    jobs.log(
+        &typed,
+        LogLevel::Error,
+        "the lab went offline",
+        store::now_ms(),
+    )
+    .await
+    .unwrap();
 
     let levels = |query: &'static str| {
         let app = &app;

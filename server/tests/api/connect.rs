@@ -128,7 +128,12 @@ async fn the_demo_account_is_created_once_on_an_empty_database_and_works() {
         app.services.ensure_demo_account().await.unwrap().is_none(),
         "only once"
     );
-    assert_eq!(app.get_as(&demo.api_key, "/v1/api-keys").await.status, 200);
+    assert_eq!(
+        app.get_as(demo.api_key.expose(), "/v1/api-keys")
+            .await
+            .status,
+        200
+    );
     app.services
         .sign_in(&demo.email, &demo.password, None)
         .await

@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::http::{Method, Request};
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_hidden_from, TestApp, TestResponse, TEST_WORKER};
+use crate::helpers::{assert_hidden_from, typed_job_id, TestApp, TestResponse, TEST_WORKER};
 
 const ENV: &[(&str, &str)] = &[("MATTERCRAFT_MAX_JSON_BYTES", "65536")];
 
@@ -313,7 +313,7 @@ async fn a_warm_started_campaign_trains_on_the_dataset_and_spends_its_budget_on_
 
     let job = app.start_campaign(&key, &id).await;
     app.services
-        .run_campaign_job(&job, TEST_WORKER, None)
+        .run_campaign_job(&typed_job_id(&job), TEST_WORKER, None)
         .await
         .unwrap();
     let done = app
@@ -411,7 +411,7 @@ async fn a_pool_campaign_evaluates_only_dataset_rows_with_their_measured_values(
     let id = res.json()["data"]["id"].as_str().unwrap().to_owned();
     let job = app.start_campaign(&key, &id).await;
     app.services
-        .run_campaign_job(&job, TEST_WORKER, None)
+        .run_campaign_job(&typed_job_id(&job), TEST_WORKER, None)
         .await
         .unwrap();
     let done = app

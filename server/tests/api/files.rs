@@ -5,6 +5,9 @@ use axum::body::Body;
 use axum::http::{Method, Request};
 use serde_json::{json, Value};
 
+use domain::files::FileStatus;
+use domain::ids::FileId;
+
 use crate::helpers::{assert_hidden_from, TestApp, TestResponse};
 
 /// A binary STL of an axis-aligned box `size` units wide on each axis (12 triangles).
@@ -68,7 +71,10 @@ async fn put(app: &TestApp, url: &str, content_type: &str, bytes: Vec<u8>) -> Te
 
 /// Runs the queued analysis the way the worker does.
 async fn analyse(app: &TestApp, id: &str) {
-    app.services.analyse_file(id).await.unwrap();
+    app.services
+        .analyse_file(&FileId::parse(id).unwrap())
+        .await
+        .unwrap();
 }
 
 async fn fresh_url(app: &TestApp, key: &str, len: usize) -> String {
@@ -358,17 +364,16 @@ async fn the_analysis_runs_on_the_job_queue() {
     let app = TestApp::spawn().await;
     let connected = app.connect("queue-parts@example.com").await;
     let id = upload_part(&app, &connected.api_key, "q.stl", box_stl([5.0, 5.0, 5.0])).await;
-    let worker = app.start_worker();
-    let owner = store::AccountId::new(connected.account_id.clone());
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-    while app.db.files().get(&owner, &id).await.unwrap().status == "processing" {
-        assert!(tokio::time::Instant::now() < deadline, "still processing");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    worker.stop().await;
+    let owner = connected.account();
+    let file = FileId::parse(&id).unwrap();
     assert_eq!(
-        app.db.files().get(&owner, &id).await.unwrap().status,
-        "ready"
+        app.db.files().get(&owner, &file).await.unwrap().status,
+        FileStatus::Processing
+    );
+    assert_eq!(app.run_pending_tasks().await, 1);
+    assert_eq!(
+        app.db.files().get(&owner, &file).await.unwrap().status,
+        FileStatus::Ready
     );
 }
 

@@ -6,11 +6,13 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use axum::Router;
+use domain::ids::{AccountId, JobId};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use server::config::Settings;
 use server::state::AppState;
 use services::Services;
+use store::tasks::{Runner, RunnerConfig};
 use store::{Db, DbOptions};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -32,6 +34,13 @@ pub struct Connected {
     pub account_id: String,
     pub api_key_id: String,
     pub api_key: String,
+}
+
+impl Connected {
+    /// The account, typed, for store queries.
+    pub fn account(&self) -> AccountId {
+        AccountId::parse(&self.account_id).unwrap()
+    }
 }
 
 /// A response, fully read.
@@ -237,43 +246,16 @@ impl TestApp {
     }
 }
 
-/// The server's job runner (every job type, as `serve` registers them) on a test app's
-/// database, polling every 50 ms until [`Worker::stop`].
-pub struct Worker {
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Worker {
-    /// Stops the runner and waits for it.
-    pub async fn stop(self) {
-        let _ = self.stop.send(());
-        self.task.await.unwrap();
-    }
-}
-
 impl TestApp {
-    /// Starts the job runner (`serve`'s handlers) on this app's database.
-    pub fn start_worker(&self) -> Worker {
-        let runner = server::workers::with_handlers(
-            store::jobs::Runner::new(
-                &self.db,
-                store::jobs::RunnerConfig {
-                    poll_interval: std::time::Duration::from_millis(50),
-                    ..store::jobs::RunnerConfig::new("test-worker")
-                },
-            ),
+    /// Runs every task that is runnable now, with the handlers `serve` registers
+    /// (`services::tasks::register`), one after another until the queue has none left; returns
+    /// how many ran. Tasks scheduled for later (a lab campaign's timeout wake-up) stay queued.
+    pub async fn run_pending_tasks(&self) -> usize {
+        let runner = services::tasks::register(
+            Runner::new(&self.db, RunnerConfig::new(TEST_WORKER)),
             &self.services,
         );
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            runner
-                .run_until(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
-        Worker { stop, task }
+        runner.run_pending().await.unwrap()
     }
 
     /// Starts one of `key`'s campaigns; the queued job's id.
@@ -291,8 +273,11 @@ impl TestApp {
     }
 }
 
-/// Asserts that each request, made by another account, answers 404 `not_found`: another
-/// account's resources are indistinguishable from ones that do not exist. Later resources
+/// A job id from an API response.
+pub fn typed_job_id(text: &str) -> JobId {
+    JobId::parse(text).unwrap_or_else(|| panic!("{text} is not a job id"))
+}
+
 /// reuse this with their own paths.
 pub async fn assert_hidden_from(
     app: &TestApp,

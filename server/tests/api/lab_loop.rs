@@ -6,7 +6,10 @@ use std::time::Duration;
 use axum::http::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_hidden_from, TestApp, TEST_WORKER};
+use domain::campaigns::{CampaignStatus, JobPhase, JobStatus};
+use domain::ids::CampaignId;
+
+use crate::helpers::{assert_hidden_from, typed_job_id, TestApp, TEST_WORKER};
 
 const ENV: &[(&str, &str)] = &[("MATTERCRAFT_MAX_JSON_BYTES", "65536")];
 
@@ -105,27 +108,27 @@ async fn a_lab_campaign_waits_for_posted_results_and_runs_on_the_queue_to_comple
     )
     .await;
 
-    let worker = app.start_worker();
-    let owner = store::AccountId::new(connected.account_id.clone());
-    let runs = app.db.campaign_runs();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    let owner = connected.account();
+    let campaign_id = CampaignId::parse(&id).unwrap();
     let mut batches = Vec::new();
     loop {
-        let campaign = app.db.campaigns().get(&owner, &id).await.unwrap();
-        if campaign.status != "running" {
+        // The job runs until it has proposed a batch, then gives its worker back.
+        app.run_pending_tasks().await;
+        let campaign = app.db.campaigns().get(&owner, &campaign_id).await.unwrap();
+        if campaign.status != CampaignStatus::Running {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "still running");
-        // Watch the store directly: polling the API this often would hit the rate limit.
-        let waiting = runs.candidates(&id, Some("pending"), None).await.unwrap();
-        let job = runs.latest_job(&owner, &id).await.unwrap().unwrap();
-        if waiting.is_empty() || job.phase != "awaiting_evaluations" {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            continue;
-        }
-        // The job holds no worker while it waits: the queue has nothing running.
+        assert!(batches.len() < 10, "the campaign should have ended by now");
+        let job = app
+            .db
+            .campaign_jobs()
+            .latest_job(&owner, &campaign_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(job.phase, JobPhase::AwaitingEvaluations);
         let listed = pending(&app, &key, &id).await;
-        assert_eq!(listed.len(), waiting.len());
+        assert!(!listed.is_empty(), "a waiting job has a batch pending");
         batches.push(listed.len());
         let results: Vec<Value> = listed.iter().map(|c| measure(&doc, c)).collect();
         // Post in two parts: the first leaves the batch open, the second completes it.
@@ -139,7 +142,6 @@ async fn a_lab_campaign_waits_for_posted_results_and_runs_on_the_queue_to_comple
         assert_eq!(done.json()["data"]["pending"], 0);
         assert_eq!(done.json()["data"]["batch_complete"], true);
     }
-    worker.stop().await;
 
     assert_eq!(batches, [6, 3, 3], "the initial design, then two batches");
     let finished = app
@@ -174,10 +176,16 @@ async fn a_lab_campaign_waits_for_posted_results_and_runs_on_the_queue_to_comple
         assert_eq!(row["objectives"], c["objectives"]);
         assert_eq!(row["parameters"], c["parameters"]);
     }
-    let logs = runs
+    let jobs = app.db.campaign_jobs();
+    let logs = jobs
         .logs(
             &owner,
-            &runs.latest_job(&owner, &id).await.unwrap().unwrap().id,
+            &jobs
+                .latest_job(&owner, &campaign_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
             100,
         )
         .await
@@ -205,7 +213,7 @@ async fn posted_results_are_checked_and_nothing_is_recorded_when_one_is_wrong() 
     .assert_error(409, "campaign_not_awaiting_evaluations");
     let job = app.start_campaign(&key, &id).await;
     app.services
-        .run_campaign_job(&job, TEST_WORKER, None)
+        .run_campaign_job(&typed_job_id(&job), TEST_WORKER, None)
         .await
         .unwrap();
     let batch = pending(&app, &key, &id).await;
@@ -328,7 +336,7 @@ async fn a_waiting_lab_campaign_stops_at_once_and_keeps_what_was_measured() {
     let (doc, _) = mdl::from_value(&doc).unwrap();
     let job = app.start_campaign(&key, &id).await;
     app.services
-        .run_campaign_job(&job, TEST_WORKER, None)
+        .run_campaign_job(&typed_job_id(&job), TEST_WORKER, None)
         .await
         .unwrap();
     let batch = pending(&app, &key, &id).await;
@@ -337,19 +345,24 @@ async fn a_waiting_lab_campaign_stops_at_once_and_keeps_what_was_measured() {
     assert_eq!(done.json()["data"]["batch_complete"], true);
     // The woken job runs (as the queue would), records iteration 1 and waits again.
     app.services
-        .run_campaign_job(&job, TEST_WORKER, None)
+        .run_campaign_job(&typed_job_id(&job), TEST_WORKER, None)
         .await
         .unwrap();
     assert_eq!(pending(&app, &key, &id).await.len(), 3);
     // A run without anything new to act on leaves it waiting.
     app.services
-        .run_campaign_job(&job, TEST_WORKER, None)
+        .run_campaign_job(&typed_job_id(&job), TEST_WORKER, None)
         .await
         .unwrap();
-    let owner = store::AccountId::new(connected.account_id.clone());
-    let waiting = app.db.campaign_runs().job(&owner, &job).await.unwrap();
-    assert_eq!(waiting.phase, "awaiting_evaluations");
-    assert_eq!(waiting.status, "running");
+    let owner = connected.account();
+    let waiting = app
+        .db
+        .campaign_jobs()
+        .job(&owner, &typed_job_id(&job))
+        .await
+        .unwrap();
+    assert_eq!(waiting.phase, JobPhase::AwaitingEvaluations);
+    assert_eq!(waiting.status, JobStatus::Running);
 
     let stop = app
         .call(
@@ -362,7 +375,7 @@ async fn a_waiting_lab_campaign_stops_at_once_and_keeps_what_was_measured() {
     assert_eq!(stop.status, 202, "{}", stop.text());
     // The stop woke the job: its next run ends it.
     app.services
-        .run_campaign_job(&job, TEST_WORKER, None)
+        .run_campaign_job(&typed_job_id(&job), TEST_WORKER, None)
         .await
         .unwrap();
     let stopped = app
@@ -405,20 +418,25 @@ async fn a_lab_campaign_still_waiting_at_its_timeout_fails_when_woken() {
         .unwrap()
         .to_owned();
     app.services
-        .run_campaign_job(&job, TEST_WORKER, None)
+        .run_campaign_job(&typed_job_id(&job), TEST_WORKER, None)
         .await
         .unwrap();
     assert_eq!(pending(&app, &key, &id).await.len(), 6);
-    let owner = store::AccountId::new(connected.account_id.clone());
-    let waiting = app.db.campaign_runs().job(&owner, &job).await.unwrap();
-    assert_eq!(waiting.phase, "awaiting_evaluations");
+    let owner = connected.account();
+    let waiting = app
+        .db
+        .campaign_jobs()
+        .job(&owner, &typed_job_id(&job))
+        .await
+        .unwrap();
+    assert_eq!(waiting.phase, JobPhase::AwaitingEvaluations);
     // The wake-up the job queued for its timeout runs after it: the job fails then.
     tokio::time::sleep(Duration::from_millis(
         u64::try_from(waiting.timeout_at - store::now_ms()).unwrap_or(0) + 50,
     ))
     .await;
     app.services
-        .run_campaign_job(&job, TEST_WORKER, None)
+        .run_campaign_job(&typed_job_id(&job), TEST_WORKER, None)
         .await
         .unwrap();
     let late = app
@@ -427,7 +445,12 @@ async fn a_lab_campaign_still_waiting_at_its_timeout_fails_when_woken() {
         .json()["data"]
         .clone();
     assert_eq!(late["status"], "failed", "{late}");
-    let failed = app.db.campaign_runs().job(&owner, &job).await.unwrap();
+    let failed = app
+        .db
+        .campaign_jobs()
+        .job(&owner, &typed_job_id(&job))
+        .await
+        .unwrap();
     assert_eq!(
         failed.error.as_deref(),
         Some("the job ran past its timeout")
@@ -442,7 +465,7 @@ async fn another_account_cannot_see_or_answer_a_labs_candidates() {
     let id = lab_campaign(&app, &owner, "lab-private", 12).await;
     let job = app.start_campaign(&owner, &id).await;
     app.services
-        .run_campaign_job(&job, TEST_WORKER, None)
+        .run_campaign_job(&typed_job_id(&job), TEST_WORKER, None)
         .await
         .unwrap();
     assert_hidden_from(

@@ -23,7 +23,7 @@ async fn every_v1_response_carries_rate_limit_headers_and_the_limit_answers_429(
     for _attempt in 0..2 {
         let mut responses = Vec::new();
         for _ in 0..4 {
-            responses.push(app.get_as(&key, "/v1/api-keys").await);
+            responses.push(app.get_as(key.expose(), "/v1/api-keys").await);
         }
         let resets: Vec<i64> = responses
             .iter()
@@ -73,8 +73,8 @@ async fn paid_plans_get_higher_limits() {
     app.db
         .accounts()
         .set_plan(
-            &store::AccountId::new(connected.account_id.clone()),
-            "scale",
+            &connected.account(),
+            domain::auth::Plan::Scale,
             store::now_ms(),
         )
         .await

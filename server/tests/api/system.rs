@@ -56,12 +56,12 @@ async fn a_well_formed_request_id_from_a_proxy_is_kept() {
 }
 
 #[tokio::test]
-async fn status_reports_the_backend_and_job_counts_in_the_envelope() {
+async fn status_reports_the_backend_and_task_counts_in_the_envelope() {
     let app = TestApp::spawn().await;
     app.db
-        .jobs()
+        .tasks()
         .enqueue(
-            store::jobs::NewJob::new("x", serde_json::json!({})),
+            store::tasks::NewTask::new("x", serde_json::json!({})),
             store::now_ms(),
         )
         .await
@@ -70,7 +70,7 @@ async fn status_reports_the_backend_and_job_counts_in_the_envelope() {
     assert_eq!(res.status, 200, "{}", res.text());
     let body = res.json();
     assert_eq!(body["data"]["database"], app.db.backend().as_str());
-    assert_eq!(body["data"]["jobs"]["queued"], 1);
+    assert_eq!(body["data"]["tasks"]["queued"], 1);
     assert_eq!(body["data"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(
         body["meta"]["request_id"],

@@ -18,8 +18,8 @@ pub fn AccountPage() -> impl IntoView {
                 <dl class="status-list">
                     <dt>"Name"</dt><dd>{user.name}</dd>
                     <dt>"Email"</dt><dd>{user.email}</dd>
-                    <dt>"Plan"</dt><dd>{user.plan}</dd>
-                    <dt>"Account id"</dt><dd>{user.account_id}</dd>
+                    <dt>"Plan"</dt><dd>{user.plan.as_str()}</dd>
+                    <dt>"Account id"</dt><dd>{user.account_id.to_string()}</dd>
                 </dl>
                 <p><a class="button" href="/settings/api-keys">"Manage API keys"</a></p>
             } />

@@ -18,7 +18,7 @@ use crate::components::log_tail::LogTail;
 use crate::error::{AppError, AppErrorView};
 use crate::pages::auth::{user_resource, RequireUser};
 use crate::server_fns::campaigns::{
-    get_campaign_dashboard, DashboardData, StartCampaign, StopCampaign,
+    get_campaign_dashboard, lab_in_the_loop, DashboardData, StartCampaign, StopCampaign,
 };
 use crate::server_fns::jobs::RetryJob;
 use crate::server_fns::lab::SubmitLabResult;
@@ -94,7 +94,7 @@ fn Dashboard(
             if let Some(Ok(d)) = dashboard.get() {
                 let summary = &d.dashboard.campaign.summary;
                 if summary.status == CampaignStatus::Running {
-                    socket.update_value(|s| live::keep_open(s, &summary.id, dashboard));
+                    socket.update_value(|s| live::keep_open(s, summary.id.as_str(), dashboard));
                 }
             }
         });
@@ -132,7 +132,7 @@ fn DashboardBody(d: DashboardData, actions: Actions, sort: RwSignal<SortState>) 
     let c = dashboard.campaign;
     let r = dashboard.results;
     let status = c.summary.status;
-    let id = c.summary.id.clone();
+    let id = c.summary.id.to_string();
     let (start_id, stop_id) = (id.clone(), id.clone());
     let budget = c.summary.budget.max(1);
     let done = c.summary.evaluations_completed;
@@ -150,7 +150,7 @@ fn DashboardBody(d: DashboardData, actions: Actions, sort: RwSignal<SortState>) 
         .unwrap_or_default();
     let retryable_job = latest_job
         .as_ref()
-        .filter(|j| matches!(j.job.status.as_str(), "failed" | "cancelled"))
+        .filter(|j| j.job.status.is_retryable())
         .map(|j| j.job.id.clone());
     let csv = format!("/v1/campaigns/{id}/results?format=csv");
     view! {
@@ -187,6 +187,7 @@ fn DashboardBody(d: DashboardData, actions: Actions, sort: RwSignal<SortState>) 
                 })}
             {retryable_job
                 .map(|job_id| {
+                    let job_id = job_id.to_string();
                     view! {
                         <ActionForm action=actions.retry>
                             <input type="hidden" name="id" value=job_id />
@@ -209,7 +210,7 @@ fn DashboardBody(d: DashboardData, actions: Actions, sort: RwSignal<SortState>) 
                     </p>
                 }
             })}
-        {(status == CampaignStatus::Running && c.mdl["evaluator"]["type"] == "external")
+        {(status == CampaignStatus::Running && lab_in_the_loop(&c))
             .then(|| {
                 view! {
                     <LabPanel
@@ -254,8 +255,8 @@ fn DashboardBody(d: DashboardData, actions: Actions, sort: RwSignal<SortState>) 
                 view! {
                     <p class="muted">
                         "The last lines of job "
-                        <a href=format!("/jobs/{}", job.job.id)><code>{job.job.id.clone()}</code></a>
-                        " (" {job.job.status.clone()} ")."
+                        <a href=format!("/jobs/{}", job.job.id)><code>{job.job.id.to_string()}</code></a>
+                        " (" {job.job.status.as_str()} ")."
                     </p>
                 }
             })}
@@ -538,9 +539,11 @@ mod tests {
 mod live {
     //! The dashboard's websocket to `/v1/ws/campaigns/{id}` (signed in by the session cookie).
 
-    use crate::server_fns::campaigns::DashboardData;
+    use domain::campaigns::ProgressEvent;
     use leptos::prelude::*;
     use wasm_bindgen::closure::Closure;
+
+    use crate::server_fns::campaigns::DashboardData;
     use wasm_bindgen::JsCast;
 
     /// Opens a socket at most this many times per page (a server that keeps refusing is not
@@ -597,8 +600,12 @@ mod live {
         let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
             move |event: web_sys::MessageEvent| {
                 let text = event.data().as_string().unwrap_or_default();
-                if text.contains("\"iteration_complete\"") || text.contains("\"campaign_complete\"")
-                {
+                let event = serde_json::from_str::<domain::campaigns::CampaignEvent>(&text);
+                if matches!(
+                    event.map(|e| e.event),
+                    Ok(ProgressEvent::IterationComplete { .. }
+                        | ProgressEvent::CampaignComplete { .. })
+                ) {
                     dashboard.refetch();
                 }
             },

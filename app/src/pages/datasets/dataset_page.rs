@@ -93,7 +93,7 @@ fn Preview(d: DatasetDetail) -> impl IntoView {
                     view! {
                         <li>
                             <code>{c.name.clone()}</code>" "
-                            <span class="muted">{format!("{} · {} empty", c.kind, c.empty)}</span>
+                            <span class="muted">{format!("{} · {} empty", c.kind.as_str(), c.empty)}</span>
                         </li>
                     }
                 })
@@ -114,7 +114,7 @@ fn Preview(d: DatasetDetail) -> impl IntoView {
         <p class="actions">
             <a class="button" href=format!("/v1/datasets/{}/download", s.id) download>"Download"</a>
             <ActionForm action=delete>
-                <input type="hidden" name="id" value=s.id.clone() />
+                <input type="hidden" name="id" value=s.id.to_string() />
                 <button type="submit" class="button-danger">"Delete"</button>
             </ActionForm>
         </p>

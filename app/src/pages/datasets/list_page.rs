@@ -72,7 +72,7 @@ fn DatasetTable(list: Vec<DatasetSummary>) -> impl IntoView {
                             view! {
                                 <tr>
                                     <td><a href=format!("/datasets/{}", d.id)>{d.name}</a></td>
-                                    <td>{d.format}</td>
+                                    <td>{d.format.as_str()}</td>
                                     <td>{d.rows}</td>
                                     <td>{d.columns.len()}</td>
                                     <td>{human_size(d.size_bytes)}</td>

@@ -65,11 +65,13 @@ fn JobBody(
     let p = data.detail.progress;
     let c = p.counts.clone();
     let t = data.detail.timing;
-    let status = j.status.clone();
-    let cancellable = matches!(status.as_str(), "queued" | "running");
-    let retryable = matches!(status.as_str(), "failed" | "cancelled");
+    let status = j.status;
+    let cancellable = status.is_cancellable();
+    let retryable = status.is_retryable();
     let total = c.total_iterations.max(1);
-    let campaign = data.campaign_name.unwrap_or_else(|| j.campaign_id.clone());
+    let campaign = data
+        .campaign_name
+        .unwrap_or_else(|| j.campaign_id.to_string());
     let failure = move || {
         cancel
             .value()
@@ -77,12 +79,12 @@ fn JobBody(
             .and_then(Result::err)
             .or_else(|| retry.value().get().and_then(Result::err))
     };
-    let (cancel_id, retry_id) = (j.id.clone(), j.id.clone());
+    let (cancel_id, retry_id) = (j.id.to_string(), j.id.to_string());
     let when = |t: Option<String>| t.as_deref().map_or_else(|| "—".to_owned(), short_time);
     view! {
-        <h1>"Job " <code>{j.id.clone()}</code></h1>
+        <h1>"Job " <code>{j.id.to_string()}</code></h1>
         <p class="lead">
-            <span class=format!("badge badge-{status}") data-testid="job-status">{status.clone()}</span>
+            <span class=format!("badge badge-{status}") data-testid="job-status">{status.as_str()}</span>
             " · campaign "
             <a href=format!("/campaigns/{}", j.campaign_id)>{campaign}</a>
             " · phase " <span data-testid="job-phase">{p.current_phase.as_str()}</span>

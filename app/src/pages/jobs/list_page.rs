@@ -68,13 +68,15 @@ fn JobTable(result: Result<Option<Vec<JobListItem>>, AppError>) -> impl IntoView
 #[component]
 fn JobRow(item: JobListItem) -> impl IntoView {
     let (j, progress) = (item.job.job, item.job.progress);
-    let campaign = item.campaign_name.unwrap_or_else(|| j.campaign_id.clone());
+    let campaign = item
+        .campaign_name
+        .unwrap_or_else(|| j.campaign_id.to_string());
     let when = |t: Option<String>| t.as_deref().map_or_else(|| "—".to_owned(), short_time);
     view! {
         <tr>
-            <td><a href=format!("/jobs/{}", j.id)><code>{j.id.clone()}</code></a></td>
+            <td><a href=format!("/jobs/{}", j.id)><code>{j.id.to_string()}</code></a></td>
             <td><a href=format!("/campaigns/{}", j.campaign_id)>{campaign}</a></td>
-            <td><span class=format!("badge badge-{}", j.status)>{j.status.clone()}</span></td>
+            <td><span class=format!("badge badge-{}", j.status)>{j.status.as_str()}</span></td>
             <td>{format!("iteration {} / {}", progress.iteration, progress.total_iterations)}</td>
             <td>{short_time(&j.created_at)}</td>
             <td>{when(j.started_at)}</td>

@@ -2,7 +2,7 @@
 //! preview, the metrics and warnings, and the unit override. Upload and preview need
 //! JavaScript; the list and a part's metrics (`/print?file=<id>`) render on the server.
 
-use domain::files::FileView;
+use domain::files::{ConfirmedBy, FileStatus, FileView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -122,7 +122,13 @@ fn Workspace(
     parts: Resource<Result<Option<Vec<FileView>>, AppError>>,
     detail: Resource<Result<Option<FileView>, AppError>>,
 ) -> impl IntoView {
-    let shown_id = move || state.live.get().map(|f| f.id).or_else(|| selected.get());
+    let shown_id = move || {
+        state
+            .live
+            .get()
+            .map(|f| f.id.to_string())
+            .or_else(|| selected.get())
+    };
     let preview_visible =
         move || state.preview_id.get().is_some() && state.preview_id.get() == shown_id();
     view! {
@@ -354,29 +360,28 @@ fn warning_text(w: Warning) -> &'static str {
     }
 }
 
-fn status_text(status: &str) -> &'static str {
+fn status_text(status: FileStatus) -> &'static str {
     match status {
-        "pending_upload" => "Waiting for the upload",
-        "processing" => "Analysing…",
-        "ready" => "Ready",
-        "failed" => "Failed",
-        _ => "Unknown",
+        FileStatus::PendingUpload => "Waiting for the upload",
+        FileStatus::Processing => "Analysing…",
+        FileStatus::Ready => "Ready",
+        FileStatus::Failed => "Failed",
     }
 }
 
 /// One part's status, metrics, warnings and unit override.
 #[component]
 fn PartDetails(state: PrintState, file: FileView) -> impl IntoView {
-    let metrics: Option<Metrics> = (file.status == "ready")
+    let metrics: Option<Metrics> = (file.status == FileStatus::Ready)
         .then(|| file.metrics_json.clone())
         .flatten()
         .and_then(|v| serde_json::from_value(v).ok());
     if let Some(m) = &metrics {
-        let shown = (file.id.clone(), m.clone());
+        let shown = (file.id.to_string(), m.clone());
         // The preview's caption follows the part shown here (on the client only).
         Effect::new(move |_| state.shown.set(Some(shown.clone())));
     }
-    let failure = (file.status == "failed").then(|| {
+    let failure = (file.status == FileStatus::Failed).then(|| {
         file.metrics_json
             .as_ref()
             .and_then(|v| v["error"].as_str())
@@ -401,8 +406,8 @@ fn PartDetails(state: PrintState, file: FileView) -> impl IntoView {
             <h2>{file.filename.clone()}</h2>
             <p>
                 "Status: "
-                <strong data-testid="part-status" data-status=file.status.clone()>
-                    {status_text(&file.status)}
+                <strong data-testid="part-status" data-status=file.status.as_str()>
+                    {status_text(file.status)}
                 </strong>
                 " · "{human_size(file.size_bytes)}
             </p>
@@ -414,16 +419,13 @@ fn PartDetails(state: PrintState, file: FileView) -> impl IntoView {
 #[component]
 fn MetricsPanel(state: PrintState, file: FileView, m: Metrics) -> impl IntoView {
     let unit = m.detected_unit;
-    let chosen_by_user = file.unit_confirmed_by.as_deref() == Some("user");
-    let confidence = if chosen_by_user {
-        "chosen by you".to_owned()
-    } else if file.unit_confirmed_by.as_deref() == Some("agent") {
-        format!(
+    let confidence = match file.unit_confirmed_by {
+        Some(ConfirmedBy::User) => "chosen by you".to_owned(),
+        Some(ConfirmedBy::Agent) => format!(
             "chosen by an agent, {:.0} % likely",
             m.unit_confidence * 100.0
-        )
-    } else {
-        format!("detected, {:.0} % confidence", m.unit_confidence * 100.0)
+        ),
+        None => format!("detected, {:.0} % confidence", m.unit_confidence * 100.0),
     };
     let warnings = m.warnings.clone();
     let radios = Unit::ALL
@@ -496,15 +498,13 @@ fn MetricsPanel(state: PrintState, file: FileView, m: Metrics) -> impl IntoView 
 fn change_unit(state: PrintState, file: FileView, m: &Metrics, unit: Unit) {
     let mut local = file.clone();
     local.metrics_json = serde_json::to_value(m.with_unit(unit, 1.0)).ok();
-    local.selected_unit = Some(unit.as_str().to_owned());
-    local.unit_confirmed_by = Some("user".to_owned());
+    local.selected_unit = Some(unit.into());
+    local.unit_confirmed_by = Some(ConfirmedBy::User);
     state.unit_error.set(None);
     state.live.set(Some(local));
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
-        match crate::server_fns::files::set_part_unit(file.id.clone(), unit.as_str().to_owned())
-            .await
-        {
+        match crate::server_fns::files::set_part_unit(file.id.to_string(), unit.into()).await {
             Ok(saved) => {
                 state.live.set(Some(saved));
                 state.list_version.update(|v| *v += 1);
@@ -540,7 +540,7 @@ fn PartsTable(state: PrintState, list: Vec<FileView>) -> impl IntoView {
                     {list
                         .into_iter()
                         .map(|f| {
-                            let m: Option<Metrics> = (f.status == "ready")
+                            let m: Option<Metrics> = (f.status == FileStatus::Ready)
                                 .then(|| f.metrics_json.clone())
                                 .flatten()
                                 .and_then(|v| serde_json::from_value(v).ok());
@@ -554,7 +554,7 @@ fn PartsTable(state: PrintState, list: Vec<FileView>) -> impl IntoView {
                                             {f.filename.clone()}
                                         </a>
                                     </td>
-                                    <td>{status_text(&f.status)}</td>
+                                    <td>{status_text(f.status)}</td>
                                     <td>{m.as_ref().map(|m| dims(m, m.detected_unit))}</td>
                                     <td>{m.as_ref().map(|m| format!("{} cm³", number(m.volume_cm3)))}</td>
                                     <td>{m.as_ref().map(|m| m.triangle_count)}</td>

@@ -2,6 +2,7 @@
 //! `XMLHttpRequest` (it reports upload progress), confirm, then poll until the analysis is
 //! done. Meanwhile the same bytes are parsed here for the 3D preview.
 
+use domain::files::FileStatus;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::closure::Closure;
@@ -35,7 +36,7 @@ async fn run(file: File, state: PrintState) -> Result<(), String> {
     let presigned = presign_part(name, file.size() as u64)
         .await
         .map_err(|e| format!("The upload could not start: {}", error_text(&e)))?;
-    let id = presigned.file_id.clone();
+    let id = presigned.file_id.to_string();
     let (xhr, sent) = put(&presigned.upload_url, &file, state)?;
     state.status.set(Some("Uploading…".into()));
 
@@ -64,7 +65,10 @@ async fn run(file: File, state: PrintState) -> Result<(), String> {
     state.live.set(Some(part.clone()));
     // The analysis runs on the job queue; it usually takes a second or two.
     let mut failures = 0;
-    while part.status == "processing" || part.status == "pending_upload" {
+    while matches!(
+        part.status,
+        FileStatus::Processing | FileStatus::PendingUpload
+    ) {
         sleep(500).await;
         match get_part(id.clone()).await {
             Ok(Some(p)) => {
@@ -84,8 +88,8 @@ async fn run(file: File, state: PrintState) -> Result<(), String> {
             }
         }
     }
-    state.status.set(Some(match part.status.as_str() {
-        "ready" => "Analysed.".to_owned(),
+    state.status.set(Some(match part.status {
+        FileStatus::Ready => "Analysed.".to_owned(),
         _ => "The analysis failed.".to_owned(),
     }));
     state.list_version.update(|v| *v += 1);

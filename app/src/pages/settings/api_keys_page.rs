@@ -98,7 +98,8 @@ fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
             <fieldset class="field scopes">
                 <legend>"Scopes"</legend>
                 {Scope::ALL
-                    .into_iter()
+                    .iter()
+                    .copied()
                     .map(|scope| {
                         let id = format!("scope-{}", scope.as_str().replace(':', "-"));
                         view! {
@@ -138,7 +139,7 @@ fn CreateKeyForm(create: ServerAction<CreateApiKey>) -> impl IntoView {
 #[component]
 fn NewKey(key: CreatedApiKey) -> impl IntoView {
     let copied = RwSignal::new(false);
-    let secret = key.api_key.clone();
+    let secret = key.api_key.expose().to_owned();
     let copy = move |_| {
         browser::copy(&secret);
         copied.set(true);
@@ -151,7 +152,7 @@ fn NewKey(key: CreatedApiKey) -> impl IntoView {
             </p>
             <div class="copy-row">
                 <input id="new-key" type="text" readonly aria-label="New API key"
-                    prop:value=key.api_key.clone() />
+                    prop:value=key.api_key.expose().to_owned() />
                 <button type="button" class="button" on:click=copy>
                     {move || if copied.get() { "Copied" } else { "Copy" }}
                 </button>
@@ -182,7 +183,7 @@ fn KeyTable(keys: Vec<ApiKeyView>, revoke: ServerAction<RevokeApiKey>) -> impl I
                     {keys
                         .into_iter()
                         .map(|key| {
-                            let id = key.id.clone();
+                            let id = key.id.to_string();
                             let revoked = key.revoked_at.is_some();
                             let scopes = key.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
                             view! {

@@ -2,6 +2,8 @@
 //! (`sqlite` or `postgres`); the test command runs this binary once per backend.
 
 mod db;
-mod jobs;
 mod runner;
 mod sessions;
+mod tasks;
+mod unit_of_work;
+mod vocabulary;

@@ -4,8 +4,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::json;
-use store::jobs::{permanent, Backoff, Job, JobHandler, JobStatus, NewJob, Runner, RunnerConfig};
 use store::now_ms;
+use store::tasks::{
+    permanent, Backoff, Handles, NewTask, Runner, RunnerConfig, Task, TaskContext, TaskHandler,
+    TaskKind, TaskState,
+};
 use store::testing::fresh_db;
 use tokio::sync::oneshot;
 
@@ -21,8 +24,8 @@ struct Recording {
 }
 
 #[async_trait]
-impl JobHandler for Recording {
-    async fn run(&self, job: &Job) -> anyhow::Result<()> {
+impl TaskHandler for Recording {
+    async fn run(&self, job: &Task) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(2)).await;
         self.recorder
             .runs
@@ -38,8 +41,8 @@ impl JobHandler for Recording {
 struct AlwaysFails;
 
 #[async_trait]
-impl JobHandler for AlwaysFails {
-    async fn run(&self, _job: &Job) -> anyhow::Result<()> {
+impl TaskHandler for AlwaysFails {
+    async fn run(&self, _job: &Task) -> anyhow::Result<()> {
         anyhow::bail!("the printer is on fire")
     }
 }
@@ -47,8 +50,8 @@ impl JobHandler for AlwaysFails {
 struct Panics;
 
 #[async_trait]
-impl JobHandler for Panics {
-    async fn run(&self, _job: &Job) -> anyhow::Result<()> {
+impl TaskHandler for Panics {
+    async fn run(&self, _job: &Task) -> anyhow::Result<()> {
         panic!("handler bug")
     }
 }
@@ -56,8 +59,8 @@ impl JobHandler for Panics {
 struct Corrupt;
 
 #[async_trait]
-impl JobHandler for Corrupt {
-    async fn run(&self, _job: &Job) -> anyhow::Result<()> {
+impl TaskHandler for Corrupt {
+    async fn run(&self, _job: &Task) -> anyhow::Result<()> {
         Err(permanent("the file is not an STL"))
     }
 }
@@ -65,8 +68,8 @@ impl JobHandler for Corrupt {
 struct Sleeps(Duration);
 
 #[async_trait]
-impl JobHandler for Sleeps {
-    async fn run(&self, _job: &Job) -> anyhow::Result<()> {
+impl TaskHandler for Sleeps {
+    async fn run(&self, _job: &Task) -> anyhow::Result<()> {
         tokio::time::sleep(self.0).await;
         Ok(())
     }
@@ -86,14 +89,14 @@ fn fast_config(worker: &str) -> RunnerConfig {
     }
 }
 
-async fn wait_until_no_job_is(db: &store::Db, statuses: &[JobStatus]) {
+async fn wait_until_no_task_is(db: &store::Db, statuses: &[TaskState]) {
     for _ in 0..500 {
-        let c = db.jobs().counts().await.unwrap();
+        let c = db.tasks().counts().await.unwrap();
         let pending: u64 = statuses
             .iter()
             .map(|s| match s {
-                JobStatus::Queued => c.queued,
-                JobStatus::Running => c.running,
+                TaskState::Queued => c.queued,
+                TaskState::Running => c.running,
                 _ => 0,
             })
             .sum();
@@ -106,12 +109,12 @@ async fn wait_until_no_job_is(db: &store::Db, statuses: &[JobStatus]) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_runners_racing_run_every_job_exactly_once() {
+async fn two_runners_racing_run_every_task_exactly_once() {
     let db = fresh_db().await;
     let now = now_ms();
     for i in 0..40 {
-        db.jobs()
-            .enqueue(NewJob::new("record", json!(i)), now)
+        db.tasks()
+            .enqueue(NewTask::new("record", json!(i)), now)
             .await
             .unwrap();
     }
@@ -136,7 +139,7 @@ async fn two_runners_racing_run_every_job_exactly_once() {
                 .await;
         }));
     }
-    wait_until_no_job_is(&db, &[JobStatus::Queued, JobStatus::Running]).await;
+    wait_until_no_task_is(&db, &[TaskState::Queued, TaskState::Running]).await;
     for stop in stops {
         stop.send(()).unwrap();
     }
@@ -144,7 +147,7 @@ async fn two_runners_racing_run_every_job_exactly_once() {
         handle.await.unwrap();
     }
 
-    assert_eq!(db.jobs().counts().await.unwrap().completed, 40);
+    assert_eq!(db.tasks().counts().await.unwrap().completed, 40);
     let runs = recorder.runs.lock().unwrap();
     assert_eq!(runs.len(), 40, "every job ran");
     for (id, workers) in runs.iter() {
@@ -161,8 +164,8 @@ async fn two_runners_racing_run_every_job_exactly_once() {
 async fn a_failing_handler_is_retried_with_backoff_until_dead() {
     let db = fresh_db().await;
     let job = db
-        .jobs()
-        .enqueue(NewJob::new("fails", json!(null)).max_attempts(3), now_ms())
+        .tasks()
+        .enqueue(NewTask::new("fails", json!(null)).max_attempts(3), now_ms())
         .await
         .unwrap();
     let runner = Runner::new(&db, fast_config("w")).register("fails", AlwaysFails);
@@ -174,12 +177,12 @@ async fn a_failing_handler_is_retried_with_backoff_until_dead() {
             })
             .await;
     });
-    wait_until_no_job_is(&db, &[JobStatus::Queued, JobStatus::Running]).await;
+    wait_until_no_task_is(&db, &[TaskState::Queued, TaskState::Running]).await;
     stop.send(()).unwrap();
     task.await.unwrap();
 
-    let dead = db.jobs().get(&job.id).await.unwrap();
-    assert_eq!(dead.status, JobStatus::Dead);
+    let dead = db.tasks().get(&job.id).await.unwrap();
+    assert_eq!(dead.status, TaskState::Dead);
     assert_eq!(dead.attempts, 3);
     assert_eq!(dead.last_error.as_deref(), Some("the printer is on fire"));
     let spent = dead.finished_at.unwrap() - dead.created_at;
@@ -193,51 +196,112 @@ async fn a_failing_handler_is_retried_with_backoff_until_dead() {
 async fn a_panicking_handler_counts_as_a_failed_attempt_not_a_crash() {
     let db = fresh_db().await;
     let job = db
-        .jobs()
-        .enqueue(NewJob::new("panics", json!(null)).max_attempts(1), now_ms())
+        .tasks()
+        .enqueue(
+            NewTask::new("panics", json!(null)).max_attempts(1),
+            now_ms(),
+        )
         .await
         .unwrap();
     let runner = Runner::new(&db, fast_config("w")).register("panics", Panics);
     assert_eq!(runner.run_pending().await.unwrap(), 1);
-    let dead = db.jobs().get(&job.id).await.unwrap();
-    assert_eq!(dead.status, JobStatus::Dead);
+    let dead = db.tasks().get(&job.id).await.unwrap();
+    assert_eq!(dead.status, TaskState::Dead);
     assert!(dead.last_error.unwrap().contains("handler bug"));
 }
 
 #[tokio::test]
-async fn permanent_failures_and_unknown_job_types_are_not_retried() {
+async fn permanent_failures_and_unknown_task_types_are_not_retried() {
     let db = fresh_db().await;
     let now = now_ms();
     let corrupt = db
-        .jobs()
-        .enqueue(NewJob::new("corrupt", json!(null)), now)
+        .tasks()
+        .enqueue(NewTask::new("corrupt", json!(null)), now)
         .await
         .unwrap();
     let unknown = db
-        .jobs()
-        .enqueue(NewJob::new("mystery", json!(null)), now)
+        .tasks()
+        .enqueue(NewTask::new("mystery", json!(null)), now)
         .await
         .unwrap();
     let runner = Runner::new(&db, fast_config("w")).register("corrupt", Corrupt);
     assert_eq!(runner.run_pending().await.unwrap(), 2);
-    let corrupt = db.jobs().get(&corrupt.id).await.unwrap();
-    assert_eq!((corrupt.status, corrupt.attempts), (JobStatus::Dead, 1));
-    let unknown = db.jobs().get(&unknown.id).await.unwrap();
-    assert_eq!(unknown.status, JobStatus::Dead);
+    let corrupt = db.tasks().get(&corrupt.id).await.unwrap();
+    assert_eq!((corrupt.status, corrupt.attempts), (TaskState::Dead, 1));
+    let unknown = db.tasks().get(&unknown.id).await.unwrap();
+    assert_eq!(unknown.status, TaskState::Dead);
     assert!(unknown.last_error.unwrap().contains("'mystery'"));
 }
 
+/// A kind of task, declared once: its name and its payload.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Greet {
+    name: String,
+}
+
+impl TaskKind for Greet {
+    const NAME: &'static str = "greet";
+}
+
+/// Handles `Greet` tasks by writing down whom it greeted, and as which worker.
+#[derive(Clone, Default)]
+struct Greeter {
+    greeted: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+#[async_trait]
+impl Handles<Greet> for Greeter {
+    async fn handle(&self, task: Greet, context: &TaskContext) -> anyhow::Result<()> {
+        self.greeted
+            .lock()
+            .unwrap()
+            .push((task.name, context.worker_id.clone()));
+        Ok(())
+    }
+}
+
 #[tokio::test]
-async fn a_job_left_by_a_crashed_worker_is_resumed_by_a_live_runner() {
+async fn a_typed_handler_receives_the_payload_it_was_enqueued_with() {
+    let db = fresh_db().await;
+    let greeter = Greeter::default();
+    let runner = Runner::new(&db, fast_config("w-typed")).handle::<Greet>(greeter.clone());
+    db.tasks()
+        .enqueue(NewTask::of(&Greet { name: "Ada".into() }), now_ms())
+        .await
+        .unwrap();
+    // A row of the same kind whose payload is not a `Greet` cannot be fixed by retrying.
+    let broken = db
+        .tasks()
+        .enqueue(NewTask::new(Greet::NAME, json!({"nom": 1})), now_ms())
+        .await
+        .unwrap();
+    assert_eq!(runner.run_pending().await.unwrap(), 2);
+    assert_eq!(
+        *greeter.greeted.lock().unwrap(),
+        [("Ada".to_owned(), "w-typed".to_owned())]
+    );
+    let broken = db.tasks().get(&broken.id).await.unwrap();
+    assert_eq!((broken.status, broken.attempts), (TaskState::Dead, 1));
+    assert!(
+        broken
+            .last_error
+            .unwrap()
+            .contains("payload does not decode"),
+        "a permanent failure that says why"
+    );
+}
+
+#[tokio::test]
+async fn a_task_left_by_a_crashed_worker_is_resumed_by_a_live_runner() {
     let db = fresh_db().await;
     let now = now_ms();
     let job = db
-        .jobs()
-        .enqueue(NewJob::new("record", json!(null)), now)
+        .tasks()
+        .enqueue(NewTask::new("record", json!(null)), now)
         .await
         .unwrap();
     // A worker takes the job with a short lease and dies without a word.
-    db.jobs().claim("crashed", 50, now).await.unwrap().unwrap();
+    db.tasks().claim("crashed", 50, now).await.unwrap().unwrap();
     let recorder = Recorder::default();
     let runner = Runner::new(&db, fast_config("survivor")).register(
         "record",
@@ -253,17 +317,17 @@ async fn a_job_left_by_a_crashed_worker_is_resumed_by_a_live_runner() {
     );
     tokio::time::sleep(Duration::from_millis(80)).await;
     assert_eq!(runner.run_pending().await.unwrap(), 1);
-    let done = db.jobs().get(&job.id).await.unwrap();
-    assert_eq!((done.status, done.attempts), (JobStatus::Completed, 2));
+    let done = db.tasks().get(&job.id).await.unwrap();
+    assert_eq!((done.status, done.attempts), (TaskState::Completed, 2));
     assert_eq!(recorder.runs.lock().unwrap()[&job.id], ["survivor"]);
 }
 
 #[tokio::test]
-async fn shutdown_gives_unfinished_jobs_back_to_the_queue() {
+async fn shutdown_gives_unfinished_tasks_back_to_the_queue() {
     let db = fresh_db().await;
     let job = db
-        .jobs()
-        .enqueue(NewJob::new("slow", json!(null)), now_ms())
+        .tasks()
+        .enqueue(NewTask::new("slow", json!(null)), now_ms())
         .await
         .unwrap();
     let runner =
@@ -271,7 +335,7 @@ async fn shutdown_gives_unfinished_jobs_back_to_the_queue() {
     runner
         .run_until(tokio::time::sleep(Duration::from_millis(150)))
         .await;
-    let back = db.jobs().get(&job.id).await.unwrap();
-    assert_eq!(back.status, JobStatus::Queued);
+    let back = db.tasks().get(&job.id).await.unwrap();
+    assert_eq!(back.status, TaskState::Queued);
     assert_eq!(back.attempts, 0, "an interrupted attempt is not counted");
 }

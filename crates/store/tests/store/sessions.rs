@@ -19,7 +19,7 @@ async fn sessions_resolve_to_their_account_until_they_expire_and_are_purged() {
         )
         .await
         .unwrap();
-    let owner = account.account_id();
+    let owner = account.id.clone();
     let sessions = db.sessions();
     sessions
         .create("live", &owner, now + 60_000, now)

@@ -3,21 +3,15 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
+use domain::auth::API_KEY_LIST;
 use domain::auth::{ApiKeyView, CreateApiKeyRequest, CreatedApiKey, UpdateApiKeyRequest};
 use domain::envelope::{Envelope, ListEnvelope};
 use domain::error::ErrorBody;
-use domain::listing::ListSpec;
 use services::Services;
 
 use crate::api::auth::{scope, Scoped};
 use crate::api::extract::{list_params, ApiJson};
 use crate::api::{envelope, ApiError};
-
-const LIST: ListSpec = ListSpec {
-    sort_fields: store::api_keys::SORT_FIELDS,
-    default_sort: "-created_at",
-    filters: &[],
-};
 
 /// Creates a key with the given scopes and optional expiry. The key is in the response once.
 #[utoipa::path(post, path = "/v1/api-keys", tag = "api-keys", security(("bearer" = [])),
@@ -52,7 +46,7 @@ pub async fn list_api_keys(
     Scoped(caller, _): Scoped<scope::Admin>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<ListEnvelope<ApiKeyView>>, ApiError> {
-    let params = list_params(query.as_deref(), &LIST)?;
+    let params = list_params(query.as_deref(), &API_KEY_LIST)?;
     let (keys, total) = services.list_api_keys(&caller, &params).await?;
     Ok(envelope::list(keys, total, &params))
 }

@@ -3,42 +3,18 @@
 use axum::extract::{FromRequest, Multipart, Path, RawQuery, Request, State};
 use axum::http::{header, StatusCode};
 use axum::Json;
+use domain::campaigns::CAMPAIGN_LIST;
 use domain::campaigns::{
     CampaignDetail, CampaignResults, CampaignStatus, CampaignSummary, CandidateView,
     CreateCampaignRequest, EvaluationInput, EvaluationsAccepted, JobView, StartCampaignRequest,
 };
 use domain::envelope::{Envelope, ListEnvelope};
 use domain::error::ErrorBody;
-use domain::listing::{FilterSpec, ListSpec};
 use services::Services;
 
 use crate::api::auth::{scope, Scoped};
 use crate::api::extract::{list_params, ApiJson};
 use crate::api::{envelope, ApiError};
-
-const STATUSES: &[&str] = &[
-    CampaignStatus::Created.as_str(),
-    CampaignStatus::Running.as_str(),
-    CampaignStatus::Completed.as_str(),
-    CampaignStatus::Converged.as_str(),
-    CampaignStatus::Failed.as_str(),
-    CampaignStatus::Cancelled.as_str(),
-];
-
-const LIST: ListSpec = ListSpec {
-    sort_fields: store::campaigns::SORT_FIELDS,
-    default_sort: "-created_at",
-    filters: &[
-        FilterSpec {
-            name: "status",
-            allowed: Some(STATUSES),
-        },
-        FilterSpec {
-            name: "domain",
-            allowed: None,
-        },
-    ],
-};
 
 /// Creates a campaign from a JSON MDL document (`mdl`), from a template (`template_id` with
 /// optional `overrides`), or from a YAML file (multipart field `mdl_file`, with optional
@@ -144,7 +120,7 @@ pub async fn list_campaigns(
     Scoped(caller, _): Scoped<scope::CampaignsRead>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<ListEnvelope<CampaignSummary>>, ApiError> {
-    let params = list_params(query.as_deref(), &LIST)?;
+    let params = list_params(query.as_deref(), &CAMPAIGN_LIST)?;
     let (campaigns, total) = services.list_campaigns(&caller, &params).await?;
     Ok(envelope::list(campaigns, total, &params))
 }

@@ -5,10 +5,10 @@ use axum::extract::{FromRequest, Multipart, Path, RawQuery, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
-use domain::datasets::{DatasetDetail, DatasetSummary};
+use domain::datasets::DATASET_LIST;
+use domain::datasets::{DatasetDetail, DatasetFormat, DatasetSummary};
 use domain::envelope::{Envelope, ListEnvelope};
 use domain::error::ErrorBody;
-use domain::listing::ListSpec;
 use services::datasets::{DatasetUpload, MAX_DATASET_BYTES};
 use services::Services;
 
@@ -18,12 +18,6 @@ use crate::api::{envelope, ApiError};
 
 /// Room for the multipart framing and the small fields around the file.
 pub const UPLOAD_LIMIT: usize = MAX_DATASET_BYTES + 64 * 1024;
-
-const LIST: ListSpec = ListSpec {
-    sort_fields: store::datasets::SORT_FIELDS,
-    default_sort: "-created_at",
-    filters: &[],
-};
 
 /// Uploads a dataset: multipart `file` (`.csv` with a header row, or `.json` with an array of
 /// objects; at most 10 MiB), optional `name` and `description`, and optional `template_id`
@@ -132,7 +126,7 @@ pub async fn list_datasets(
     Scoped(caller, _): Scoped<scope::DatasetsRead>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<ListEnvelope<DatasetSummary>>, ApiError> {
-    let params = list_params(query.as_deref(), &LIST)?;
+    let params = list_params(query.as_deref(), &DATASET_LIST)?;
     let (datasets, total) = services.list_datasets(&caller, &params).await?;
     Ok(envelope::list(datasets, total, &params))
 }
@@ -159,11 +153,14 @@ pub async fn download_dataset(
     Scoped(caller, _): Scoped<scope::DatasetsRead>,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (filename, format, content) = services.dataset_file(&caller, &id).await?;
-    let content_type = if format == "csv" {
-        "text/csv; charset=utf-8"
-    } else {
-        "application/json"
+    let services::datasets::DatasetFile {
+        filename,
+        format,
+        content,
+    } = services.dataset_file(&caller, &id).await?;
+    let content_type = match format {
+        DatasetFormat::Csv => "text/csv; charset=utf-8",
+        DatasetFormat::Json => "application/json",
     };
     // The stored name came from the client: keep it to safe characters in the header.
     let safe: String = filename

@@ -3,31 +3,16 @@
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
+use domain::campaigns::JOB_LIST;
 use domain::campaigns::{JobDetail, JobLogLine, JobView, LogLevel};
 use domain::envelope::{Envelope, ListEnvelope};
 use domain::error::ErrorBody;
-use domain::listing::{FilterSpec, ListSpec};
 use serde::Deserialize;
 use services::Services;
 
 use crate::api::auth::{scope, Scoped};
 use crate::api::extract::list_params;
 use crate::api::{envelope, ApiError};
-
-const LIST: ListSpec = ListSpec {
-    sort_fields: store::campaign_runs::JOB_SORT_FIELDS,
-    default_sort: "-created_at",
-    filters: &[
-        FilterSpec {
-            name: "campaign_id",
-            allowed: None,
-        },
-        FilterSpec {
-            name: "status",
-            allowed: Some(&["queued", "running", "completed", "failed", "cancelled"]),
-        },
-    ],
-};
 
 /// Lists the account's jobs, newest first; filters `campaign_id` and `status`. Each carries
 /// its `worker_id` and `progress` {iteration, total_iterations, evaluations_completed, budget}.
@@ -45,7 +30,7 @@ pub async fn list_jobs(
     Scoped(caller, _): Scoped<scope::CampaignsRead>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<ListEnvelope<JobView>>, ApiError> {
-    let params = list_params(query.as_deref(), &LIST)?;
+    let params = list_params(query.as_deref(), &JOB_LIST)?;
     let (jobs, total) = services.list_jobs(&caller, &params).await?;
     Ok(envelope::list(jobs, total, &params))
 }

@@ -4,10 +4,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
+use domain::campaigns::TEMPLATE_LIST;
 use domain::campaigns::{CreateTemplateRequest, TemplateDetail, TemplateSummary};
 use domain::envelope::{Envelope, ListEnvelope};
 use domain::error::ErrorBody;
-use services::campaigns::TEMPLATE_LIST;
 use services::Services;
 
 use crate::api::auth::{scope, Scoped};

@@ -7,6 +7,7 @@ use std::time::Duration;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::response::Response;
+use domain::campaigns::ProgressEvent;
 use services::progress::SocketSlot;
 use services::Services;
 use tokio::sync::broadcast;
@@ -54,7 +55,7 @@ async fn stream(
         tokio::select! {
             event = events.recv() => match event {
                 Ok(event) => {
-                    let last = event.kind == "campaign_complete";
+                    let last = matches!(event.event, ProgressEvent::CampaignComplete { .. });
                     let text = serde_json::to_string(&event).unwrap_or_default();
                     if socket.send(Message::Text(text.into())).await.is_err() {
                         return;

@@ -1,87 +1,55 @@
-//! The durable job queue: one `jobs` table that every worker process shares.
+//! The durable task queue: one `tasks` table that every worker process shares.
 //!
-//! A job is claimed by taking a time-limited lease (`lease_owner`, `lease_expires_at`). The
-//! worker renews the lease while it runs ([`Jobs::heartbeat`]); if the worker dies, the lease
-//! expires and the next claim takes the job again, so a crash loses at most the work in flight.
-//! A failure puts the job back with an exponential back-off until `max_attempts`, then it is
-//! `dead`. Claiming is one atomic statement: PostgreSQL uses `FOR UPDATE SKIP LOCKED`, SQLite a
-//! single `UPDATE … RETURNING` under its database-wide write lock.
+//! A *task* is one unit of background work (run a campaign job, analyse a file, …). Each kind
+//! of task is a type implementing [`TaskKind`]: its name and its payload are declared once,
+//! [`NewTask::of`] enqueues a value of that type and the handler registered with
+//! [`Runner::handle`] receives it back, typed.
+//!
+//! A task is claimed by taking a time-limited lease (`lease_owner`, `lease_expires_at`). The
+//! worker renews the lease while it runs ([`Tasks::heartbeat`]); if the worker dies, the lease
+//! expires and the next claim takes the task again, so a crash loses at most the work in
+//! flight. A failure puts the task back with an exponential back-off until `max_attempts`, then
+//! it is `dead`. Claiming is one atomic statement: PostgreSQL uses `FOR UPDATE SKIP LOCKED`,
+//! SQLite a single `UPDATE … RETURNING` under its database-wide write lock. Enqueueing on a
+//! unit of work ([`crate::Tx`]) makes the task visible to workers only when it commits.
 //!
 //! Every method takes `now` (unix milliseconds) from the caller, so tests can move time.
 
 mod runner;
 
-pub use runner::{permanent, JobHandler, PermanentFailure, Runner, RunnerConfig};
+pub use runner::{
+    permanent, Handles, PermanentFailure, Runner, RunnerConfig, TaskContext, TaskHandler,
+};
 
-use std::fmt;
-use std::str::FromStr;
 use std::time::Duration;
 
+use domain::ids::TaskId;
+pub use domain::tasks::TaskState;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::{ids, Backend, Db, StoreError};
+use crate::{Backend, Db, StoreError};
 
-/// Where a job is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobStatus {
-    /// Waiting for `run_at` and a free worker.
-    Queued,
-    /// Leased by a worker.
-    Running,
-    /// Finished successfully.
-    Completed,
-    /// Failed `max_attempts` times; will not run again by itself.
-    Dead,
-    /// Cancelled before it ran.
-    Cancelled,
+/// A kind of task: the name stored with it and the payload its handler receives, declared
+/// once (the shape of crates.io's `BackgroundJob`).
+pub trait TaskKind: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// Unique name, stored in the task's `kind`.
+    const NAME: &'static str;
+    /// Attempts before the task is `dead`.
+    const MAX_ATTEMPTS: i64 = 5;
 }
 
-impl JobStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobStatus::Queued => "queued",
-            JobStatus::Running => "running",
-            JobStatus::Completed => "completed",
-            JobStatus::Dead => "dead",
-            JobStatus::Cancelled => "cancelled",
-        }
-    }
-}
-
-impl fmt::Display for JobStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for JobStatus {
-    type Err = StoreError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
-            "queued" => JobStatus::Queued,
-            "running" => JobStatus::Running,
-            "completed" => JobStatus::Completed,
-            "dead" => JobStatus::Dead,
-            "cancelled" => JobStatus::Cancelled,
-            other => return Err(StoreError::Corrupt(format!("unknown job status '{other}'"))),
-        })
-    }
-}
-
-/// A job as stored.
+/// A task as stored.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Job {
-    /// `job_…` id.
+pub struct Task {
+    /// `task_…` (rows queued before tasks had their own prefix keep `job_…`).
     pub id: String,
-    /// Which handler runs it.
-    pub job_type: String,
+    /// Which handler runs it: a [`TaskKind::NAME`].
+    pub kind: String,
     /// The handler's input.
     pub payload: serde_json::Value,
     /// Current state.
-    pub status: JobStatus,
+    pub status: TaskState,
     /// Higher runs first.
     pub priority: i64,
     /// Claims so far (the current one included while running).
@@ -107,11 +75,11 @@ pub struct Job {
 }
 
 #[derive(sqlx::FromRow)]
-struct JobRow {
+struct TaskRow {
     id: String,
-    job_type: String,
+    kind: String,
     payload: String,
-    status: String,
+    status: TaskState,
     priority: i64,
     attempts: i64,
     max_attempts: i64,
@@ -125,19 +93,19 @@ struct JobRow {
     finished_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, job_type, payload, status, priority, attempts, max_attempts, run_at, \
+const COLUMNS: &str = "id, kind, payload, status, priority, attempts, max_attempts, run_at, \
     lease_owner, lease_expires_at, last_error, created_at, updated_at, started_at, finished_at";
 
-impl TryFrom<JobRow> for Job {
+impl TryFrom<TaskRow> for Task {
     type Error = StoreError;
 
-    fn try_from(row: JobRow) -> Result<Self, Self::Error> {
-        Ok(Job {
+    fn try_from(row: TaskRow) -> Result<Self, Self::Error> {
+        Ok(Task {
             payload: serde_json::from_str(&row.payload)
-                .map_err(|e| StoreError::Corrupt(format!("job {} payload: {e}", row.id)))?,
-            status: row.status.parse()?,
+                .map_err(|e| StoreError::Corrupt(format!("task {} payload: {e}", row.id)))?,
+            status: row.status,
             id: row.id,
-            job_type: row.job_type,
+            kind: row.kind,
             priority: row.priority,
             attempts: row.attempts,
             max_attempts: row.max_attempts,
@@ -153,11 +121,11 @@ impl TryFrom<JobRow> for Job {
     }
 }
 
-/// A job to enqueue.
+/// A task to enqueue.
 #[derive(Debug, Clone)]
-pub struct NewJob {
+pub struct NewTask {
     /// Which handler runs it.
-    pub job_type: String,
+    pub kind: String,
     /// The handler's input.
     pub payload: serde_json::Value,
     /// Higher runs first (default 0).
@@ -168,11 +136,24 @@ pub struct NewJob {
     pub run_at: Option<i64>,
 }
 
-impl NewJob {
-    /// A job of `job_type` with `payload` and default priority, attempts and start.
-    pub fn new(job_type: impl Into<String>, payload: serde_json::Value) -> Self {
+impl NewTask {
+    /// A task of kind `T` with this payload, its kind's attempts, default priority and start.
+    pub fn of<T: TaskKind>(task: &T) -> Self {
         Self {
-            job_type: job_type.into(),
+            kind: T::NAME.to_owned(),
+            // A payload is a plain struct of ids and numbers: serialising it cannot fail.
+            payload: serde_json::to_value(task).unwrap_or(serde_json::Value::Null),
+            priority: 0,
+            max_attempts: T::MAX_ATTEMPTS,
+            run_at: None,
+        }
+    }
+
+    /// A task of the kind named `kind` with a raw `payload` (the queue's own tests; services
+    /// use [`NewTask::of`]).
+    pub fn new(kind: impl Into<String>, payload: serde_json::Value) -> Self {
+        Self {
+            kind: kind.into(),
             payload,
             priority: 0,
             max_attempts: 5,
@@ -230,7 +211,7 @@ impl Default for Backoff {
     }
 }
 
-/// What [`Jobs::fail`] did with a failed attempt.
+/// What [`Tasks::fail`] did with a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailOutcome {
     /// Queued again; not before this time (ms).
@@ -244,53 +225,55 @@ pub enum FailOutcome {
     LeaseLost,
 }
 
-/// Counts of jobs per state.
-pub use domain::status::JobCounts;
+/// Counts of tasks per state.
+pub use domain::status::TaskCounts;
 
 /// The queue's operations. Cheap to clone.
 #[derive(Debug, Clone)]
-pub struct Jobs {
+pub struct Tasks {
     db: Db,
 }
 
 const MAX_ERROR_LEN: usize = 4000;
 
 impl Db {
-    /// The job queue stored in this database.
-    pub fn jobs(&self) -> Jobs {
-        Jobs { db: self.clone() }
+    /// The task queue stored in this database.
+    pub fn tasks(&self) -> Tasks {
+        Tasks { db: self.clone() }
     }
 }
 
-impl Jobs {
-    /// Adds a job; it runs when `run_at` has passed and a worker is free.
-    pub async fn enqueue(&self, new: NewJob, now: i64) -> Result<Job, StoreError> {
-        let id = ids::new_id("job");
+impl Tasks {
+    /// Adds a task; it runs when `run_at` has passed and a worker is free (and, on a unit of
+    /// work, once that commits).
+    pub async fn enqueue(&self, new: NewTask, now: i64) -> Result<Task, StoreError> {
+        let id = TaskId::generate();
         let payload = new.payload.to_string();
         let sql = format!(
-            "INSERT INTO jobs (id, job_type, payload, status, priority, attempts, max_attempts, \
-             run_at, created_at, updated_at) VALUES ($1, $2, $3, 'queued', $4, 0, $5, $6, $7, $7) \
+            "INSERT INTO tasks (id, kind, payload, status, priority, attempts, max_attempts, \
+             run_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $8) \
              RETURNING {COLUMNS}"
         );
-        let row: JobRow = sqlx::query_as(&sql)
-            .bind(&id)
-            .bind(&new.job_type)
+        let row: TaskRow = sqlx::query_as(&sql)
+            .bind(id.as_str())
+            .bind(&new.kind)
             .bind(&payload)
+            .bind(TaskState::Queued)
             .bind(new.priority)
             .bind(new.max_attempts.max(1))
             .bind(new.run_at.unwrap_or(now))
             .bind(now)
-            .fetch_one(self.db.pool())
+            .fetch_one(&mut *self.db.conn().await?)
             .await?;
         row.try_into()
     }
 
     /// Fetches one job.
-    pub async fn get(&self, id: &str) -> Result<Job, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM jobs WHERE id = $1");
-        let row: JobRow = sqlx::query_as(&sql)
+    pub async fn get(&self, id: &str) -> Result<Task, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM tasks WHERE id = $1");
+        let row: TaskRow = sqlx::query_as(&sql)
             .bind(id)
-            .fetch_one(self.db.pool())
+            .fetch_one(&mut *self.db.conn().await?)
             .await?;
         row.try_into()
     }
@@ -304,28 +287,30 @@ impl Jobs {
         worker: &str,
         lease_ms: i64,
         now: i64,
-    ) -> Result<Option<Job>, StoreError> {
+    ) -> Result<Option<Task>, StoreError> {
         let lock = match self.db.backend() {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
             // SQLite runs the whole statement under its single write lock.
             Backend::Sqlite => "",
         };
         let sql = format!(
-            "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = $1, \
-             lease_expires_at = $2, started_at = COALESCE(started_at, $3), updated_at = $3 \
-             WHERE id = (SELECT id FROM jobs \
-                 WHERE (status = 'queued' AND run_at <= $3) \
-                    OR (status = 'running' AND lease_expires_at < $3 AND attempts < max_attempts) \
+            "UPDATE tasks SET status = $1, attempts = attempts + 1, lease_owner = $2, \
+             lease_expires_at = $3, started_at = COALESCE(started_at, $4), updated_at = $4 \
+             WHERE id = (SELECT id FROM tasks \
+                 WHERE (status = $5 AND run_at <= $4) \
+                    OR (status = $1 AND lease_expires_at < $4 AND attempts < max_attempts) \
                  ORDER BY priority DESC, run_at ASC, id ASC LIMIT 1 {lock}) \
              RETURNING {COLUMNS}"
         );
-        let row: Option<JobRow> = sqlx::query_as(&sql)
+        let row: Option<TaskRow> = sqlx::query_as(&sql)
+            .bind(TaskState::Running)
             .bind(worker)
             .bind(now.saturating_add(lease_ms))
             .bind(now)
-            .fetch_optional(self.db.pool())
+            .bind(TaskState::Queued)
+            .fetch_optional(&mut *self.db.conn().await?)
             .await?;
-        row.map(Job::try_from).transpose()
+        row.map(Task::try_from).transpose()
     }
 
     /// Extends `worker`'s lease on job `id`. `false` means the lease was lost (it expired and
@@ -338,14 +323,15 @@ impl Jobs {
         now: i64,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE jobs SET lease_expires_at = $1, updated_at = $2 \
-             WHERE id = $3 AND lease_owner = $4 AND status = 'running'",
+            "UPDATE tasks SET lease_expires_at = $1, updated_at = $2 \
+             WHERE id = $3 AND lease_owner = $4 AND status = $5",
         )
         .bind(now.saturating_add(lease_ms))
         .bind(now)
         .bind(id)
         .bind(worker)
-        .execute(self.db.pool())
+        .bind(TaskState::Running)
+        .execute(&mut *self.db.conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -353,14 +339,16 @@ impl Jobs {
     /// Marks the job completed. `false` when `worker` no longer holds the lease.
     pub async fn complete(&self, id: &str, worker: &str, now: i64) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE jobs SET status = 'completed', lease_owner = NULL, lease_expires_at = NULL, \
-             finished_at = $1, updated_at = $1 \
-             WHERE id = $2 AND lease_owner = $3 AND status = 'running'",
+            "UPDATE tasks SET status = $1, lease_owner = NULL, lease_expires_at = NULL, \
+             finished_at = $2, updated_at = $2 \
+             WHERE id = $3 AND lease_owner = $4 AND status = $5",
         )
+        .bind(TaskState::Completed)
         .bind(now)
         .bind(id)
         .bind(worker)
-        .execute(self.db.pool())
+        .bind(TaskState::Running)
+        .execute(&mut *self.db.conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -369,7 +357,7 @@ impl Jobs {
     /// are left or `permanent` is set.
     pub async fn fail(
         &self,
-        job: &Job,
+        job: &Task,
         worker: &str,
         error: &str,
         backoff: &Backoff,
@@ -379,30 +367,34 @@ impl Jobs {
         let error = truncate(error, MAX_ERROR_LEN);
         let (outcome, done) = if permanent || job.attempts >= job.max_attempts {
             let done = sqlx::query(
-                "UPDATE jobs SET status = 'dead', last_error = $1, lease_owner = NULL, \
-                 lease_expires_at = NULL, finished_at = $2, updated_at = $2 \
-                 WHERE id = $3 AND lease_owner = $4 AND status = 'running'",
+                "UPDATE tasks SET status = $1, last_error = $2, lease_owner = NULL, \
+                 lease_expires_at = NULL, finished_at = $3, updated_at = $3 \
+                 WHERE id = $4 AND lease_owner = $5 AND status = $6",
             )
+            .bind(TaskState::Dead)
             .bind(error)
             .bind(now)
             .bind(&job.id)
             .bind(worker)
-            .execute(self.db.pool())
+            .bind(TaskState::Running)
+            .execute(&mut *self.db.conn().await?)
             .await?;
             (FailOutcome::Dead, done)
         } else {
             let run_at = now.saturating_add(backoff.delay_ms(job.attempts));
             let done = sqlx::query(
-                "UPDATE jobs SET status = 'queued', last_error = $1, run_at = $2, \
-                 updated_at = $3, lease_owner = NULL, lease_expires_at = NULL \
-                 WHERE id = $4 AND lease_owner = $5 AND status = 'running'",
+                "UPDATE tasks SET status = $1, last_error = $2, run_at = $3, \
+                 updated_at = $4, lease_owner = NULL, lease_expires_at = NULL \
+                 WHERE id = $5 AND lease_owner = $6 AND status = $7",
             )
+            .bind(TaskState::Queued)
             .bind(error)
             .bind(run_at)
             .bind(now)
             .bind(&job.id)
             .bind(worker)
-            .execute(self.db.pool())
+            .bind(TaskState::Running)
+            .execute(&mut *self.db.conn().await?)
             .await?;
             (FailOutcome::Retrying { run_at }, done)
         };
@@ -416,14 +408,16 @@ impl Jobs {
     /// Gives a leased job back without counting the attempt (graceful shutdown).
     pub async fn release(&self, id: &str, worker: &str, now: i64) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_owner = NULL, \
-             lease_expires_at = NULL, run_at = $1, updated_at = $1 \
-             WHERE id = $2 AND lease_owner = $3 AND status = 'running'",
+            "UPDATE tasks SET status = $1, attempts = attempts - 1, lease_owner = NULL, \
+             lease_expires_at = NULL, run_at = $2, updated_at = $2 \
+             WHERE id = $3 AND lease_owner = $4 AND status = $5",
         )
+        .bind(TaskState::Queued)
         .bind(now)
         .bind(id)
         .bind(worker)
-        .execute(self.db.pool())
+        .bind(TaskState::Running)
+        .execute(&mut *self.db.conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -431,57 +425,62 @@ impl Jobs {
     /// Cancels a job that has not started. `false` when it was not queued.
     pub async fn cancel(&self, id: &str, now: i64) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE jobs SET status = 'cancelled', finished_at = $1, updated_at = $1 \
-             WHERE id = $2 AND status = 'queued'",
+            "UPDATE tasks SET status = $1, finished_at = $2, updated_at = $2 \
+             WHERE id = $3 AND status = $4",
         )
+        .bind(TaskState::Cancelled)
         .bind(now)
         .bind(id)
-        .execute(self.db.pool())
+        .bind(TaskState::Queued)
+        .execute(&mut *self.db.conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
 
-    /// Marks `dead` the jobs whose worker died during their last allowed attempt.
+    /// Marks `dead` the tasks whose worker died during their last allowed attempt.
     pub async fn reap_exhausted(&self, now: i64) -> Result<u64, StoreError> {
         let done = sqlx::query(
-            "UPDATE jobs SET status = 'dead', \
-             last_error = 'the worker stopped responding during the last allowed attempt', \
-             lease_owner = NULL, lease_expires_at = NULL, finished_at = $1, updated_at = $1 \
-             WHERE status = 'running' AND lease_expires_at < $1 AND attempts >= max_attempts",
+            "UPDATE tasks SET status = $1, last_error = $2, \
+             lease_owner = NULL, lease_expires_at = NULL, finished_at = $3, updated_at = $3 \
+             WHERE status = $4 AND lease_expires_at < $3 AND attempts >= max_attempts",
         )
+        .bind(TaskState::Dead)
+        .bind("the worker stopped responding during the last allowed attempt")
         .bind(now)
-        .execute(self.db.pool())
+        .bind(TaskState::Running)
+        .execute(&mut *self.db.conn().await?)
         .await?;
         Ok(done.rows_affected())
     }
 
-    /// Deletes finished jobs (completed, dead, cancelled) that finished before `before` (ms).
+    /// Deletes finished tasks (completed, dead, cancelled) that finished before `before` (ms).
     pub async fn purge_finished(&self, before: i64) -> Result<u64, StoreError> {
-        let done = sqlx::query(
-            "DELETE FROM jobs WHERE status IN ('completed', 'dead', 'cancelled') \
-             AND finished_at < $1",
-        )
-        .bind(before)
-        .execute(self.db.pool())
-        .await?;
+        let done =
+            sqlx::query("DELETE FROM tasks WHERE status IN ($1, $2, $3) AND finished_at < $4")
+                .bind(TaskState::Completed)
+                .bind(TaskState::Dead)
+                .bind(TaskState::Cancelled)
+                .bind(before)
+                .execute(&mut *self.db.conn().await?)
+                .await?;
         Ok(done.rows_affected())
     }
 
-    /// Number of jobs in each state.
-    pub async fn counts(&self) -> Result<JobCounts, StoreError> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status")
-                .fetch_all(self.db.pool())
+    /// Number of tasks in each state.
+    pub async fn counts(&self) -> Result<TaskCounts, StoreError> {
+        let rows: Vec<(TaskState, i64)> =
+            sqlx::query_as("SELECT status, COUNT(*) FROM tasks GROUP BY status")
+                .fetch_all(&mut *self.db.conn().await?)
                 .await?;
-        let mut counts = JobCounts::default();
+        let mut counts = TaskCounts::default();
         for (status, n) in rows {
             let n = u64::try_from(n).unwrap_or_default();
-            match status.parse()? {
-                JobStatus::Queued => counts.queued = n,
-                JobStatus::Running => counts.running = n,
-                JobStatus::Completed => counts.completed = n,
-                JobStatus::Dead => counts.dead = n,
-                JobStatus::Cancelled => counts.cancelled = n,
+            match status {
+                TaskState::Queued => counts.queued = n,
+                TaskState::Running => counts.running = n,
+                TaskState::Completed => counts.completed = n,
+                TaskState::Dead => counts.dead = n,
+                TaskState::Cancelled => counts.cancelled = n,
             }
         }
         Ok(counts)
@@ -520,11 +519,21 @@ mod tests {
         assert_eq!(truncate("abc", 10), "abc");
     }
 
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Ping {
+        n: u32,
+    }
+
+    impl TaskKind for Ping {
+        const NAME: &'static str = "ping";
+        const MAX_ATTEMPTS: i64 = 2;
+    }
+
     #[test]
-    fn statuses_round_trip() {
-        for s in ["queued", "running", "completed", "dead", "cancelled"] {
-            assert_eq!(s.parse::<JobStatus>().unwrap().as_str(), s);
-        }
-        assert!("zombie".parse::<JobStatus>().is_err());
+    fn a_typed_task_carries_its_name_payload_and_attempts() {
+        let task = NewTask::of(&Ping { n: 7 });
+        assert_eq!(task.kind, "ping");
+        assert_eq!(task.payload, serde_json::json!({"n": 7}));
+        assert_eq!(task.max_attempts, 2);
     }
 }

@@ -1,8 +1,8 @@
-//! The worker loop that claims jobs from the queue and runs their handlers.
+//! The worker loop that claims tasks from the queue and runs their handlers.
 //!
-//! Each job runs in its own task with a heartbeat that renews the lease every third of the lease
-//! time. If the lease is lost the handler is dropped (stopping its work at the next `.await`);
-//! a panic in a handler counts as a failed attempt, never as a crashed worker.
+//! Each task runs in its own tokio task with a heartbeat that renews the lease every third of
+//! the lease time. If the lease is lost the handler is dropped (stopping its work at the next
+//! `.await`); a panic in a handler counts as a failed attempt, never as a crashed worker.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -15,16 +15,61 @@ use futures::FutureExt;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::{Backoff, FailOutcome, Job, Jobs};
+use super::{Backoff, FailOutcome, Task, TaskKind, Tasks};
 use crate::{now_ms, Db, StoreError};
 
-/// Runs one kind of job. Implementations must be idempotent: after a crash the same job can
-/// run again from the start (or from whatever progress it persisted).
+/// Runs the tasks of one kind, given as stored (the queue's own tests register raw handlers;
+/// services use [`Handles`]). Implementations must be idempotent: after a crash the same task
+/// can run again from the start (or from whatever progress it persisted).
 #[async_trait]
-pub trait JobHandler: Send + Sync + 'static {
-    /// Does the work for `job`. An error is retried with back-off unless it wraps
+pub trait TaskHandler: Send + Sync + 'static {
+    /// Does the work for `task`. An error is retried with back-off unless it wraps
     /// [`PermanentFailure`] (see [`permanent`]).
-    async fn run(&self, job: &Job) -> anyhow::Result<()>;
+    async fn run(&self, task: &Task) -> anyhow::Result<()>;
+}
+
+/// What a handler may want to know about the task it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskContext {
+    /// The task's id.
+    pub id: String,
+    /// The worker running it (its lease owner).
+    pub worker_id: String,
+    /// This attempt's number, from 1.
+    pub attempt: i64,
+}
+
+/// Handles the tasks of kind `T`, receiving each one's payload typed. Must be idempotent
+/// (see [`TaskHandler`]).
+#[async_trait]
+pub trait Handles<T: TaskKind>: Send + Sync + 'static {
+    /// Does the work. An error is retried with back-off unless it wraps [`PermanentFailure`].
+    async fn handle(&self, task: T, context: &TaskContext) -> anyhow::Result<()>;
+}
+
+/// A typed handler seen as a raw one: decodes the payload (a payload that does not decode is a
+/// permanent failure: retrying cannot fix it) and passes it on.
+struct Typed<T, H> {
+    handler: H,
+    kind: std::marker::PhantomData<fn() -> T>,
+}
+
+#[async_trait]
+impl<T: TaskKind, H: Handles<T>> TaskHandler for Typed<T, H> {
+    async fn run(&self, task: &Task) -> anyhow::Result<()> {
+        let payload: T = serde_json::from_value(task.payload.clone()).map_err(|e| {
+            permanent(format!(
+                "a {} task whose payload does not decode: {e}",
+                T::NAME
+            ))
+        })?;
+        let context = TaskContext {
+            id: task.id.clone(),
+            worker_id: task.lease_owner.clone().unwrap_or_default(),
+            attempt: task.attempts,
+        };
+        self.handler.handle(payload, &context).await
+    }
 }
 
 /// Marks an error as not worth retrying (e.g. corrupt input): the job goes straight to `dead`.
@@ -42,7 +87,7 @@ pub fn permanent(err: impl std::fmt::Display) -> anyhow::Error {
 pub struct RunnerConfig {
     /// Unique name of this worker, stored as the lease owner.
     pub worker_id: String,
-    /// Jobs run at the same time by this runner.
+    /// Tasks run at the same time by this runner.
     pub concurrency: usize,
     /// Lease length; the heartbeat renews it every third.
     pub lease: Duration,
@@ -75,8 +120,8 @@ pub struct Runner {
 }
 
 struct Inner {
-    jobs: Jobs,
-    handlers: HashMap<String, Arc<dyn JobHandler>>,
+    jobs: Tasks,
+    handlers: HashMap<String, Arc<dyn TaskHandler>>,
     config: RunnerConfig,
     in_flight: Mutex<HashSet<String>>,
 }
@@ -86,7 +131,7 @@ impl Runner {
     pub fn new(db: &Db, config: RunnerConfig) -> Self {
         Self {
             inner: Arc::new(Inner {
-                jobs: db.jobs(),
+                jobs: db.tasks(),
                 handlers: HashMap::new(),
                 config,
                 in_flight: Mutex::new(HashSet::new()),
@@ -94,16 +139,33 @@ impl Runner {
         }
     }
 
-    /// Registers the handler for `job_type`. Call before the runner is cloned or started.
+    /// Registers `handler` for the tasks of kind `T`. Call before the runner is cloned or
+    /// started.
     ///
     /// # Panics
     /// When called after the runner was cloned (a programming error at start-up).
     #[must_use]
-    pub fn register(mut self, job_type: &str, handler: impl JobHandler) -> Self {
+    pub fn handle<T: TaskKind>(self, handler: impl Handles<T>) -> Self {
+        self.register(
+            T::NAME,
+            Typed {
+                handler,
+                kind: std::marker::PhantomData,
+            },
+        )
+    }
+
+    /// Registers a raw handler for the tasks named `kind` (the queue's own tests; services
+    /// register typed handlers with [`Runner::handle`]).
+    ///
+    /// # Panics
+    /// When called after the runner was cloned (a programming error at start-up).
+    #[must_use]
+    pub fn register(mut self, kind: &str, handler: impl TaskHandler) -> Self {
         Arc::get_mut(&mut self.inner)
             .expect("register handlers before cloning the runner")
             .handlers
-            .insert(job_type.to_owned(), Arc::new(handler));
+            .insert(kind.to_owned(), Arc::new(handler));
         self
     }
 
@@ -122,7 +184,7 @@ impl Runner {
         tracing::info!(
             worker.id = %config.worker_id,
             concurrency = config.concurrency,
-            "job runner started"
+            "task runner started"
         );
         loop {
             let permit = tokio::select! {
@@ -150,7 +212,7 @@ impl Runner {
                 }
                 Err(err) => {
                     drop(permit);
-                    tracing::warn!(error = %err, "could not claim a job; retrying");
+                    tracing::warn!(error = %err, "could not claim a task; retrying");
                     tokio::select! {
                         () = &mut shutdown => break,
                         () = tokio::time::sleep(config.poll_interval * 2) => {}
@@ -167,12 +229,12 @@ impl Runner {
             while tasks.join_next().await.is_some() {}
             self.release_in_flight().await;
         }
-        tracing::info!(worker.id = %config.worker_id, "job runner stopped");
+        tracing::info!(worker.id = %config.worker_id, "task runner stopped");
     }
 
     /// Runs every job that is runnable now, one at a time, until none is left; returns how
-    /// many ran. Jobs whose back-off puts them in the future are left for later. Used by tests
-    /// and the `worker --once` mode.
+    /// many ran. Tasks whose back-off puts them in the future are left for later. Tests use it
+    /// to drain the queue synchronously.
     pub async fn run_pending(&self) -> Result<usize, StoreError> {
         let mut ran = 0;
         while let Some(job) = self.claim_next().await? {
@@ -182,14 +244,14 @@ impl Runner {
         Ok(ran)
     }
 
-    async fn claim_next(&self) -> Result<Option<Job>, StoreError> {
+    async fn claim_next(&self) -> Result<Option<Task>, StoreError> {
         let jobs = &self.inner.jobs;
         let now = now_ms();
         let reaped = jobs.reap_exhausted(now).await?;
         if reaped > 0 {
             tracing::warn!(
                 count = reaped,
-                "jobs whose worker died on the last attempt are dead"
+                "tasks whose worker died on the last attempt are dead"
             );
         }
         let lease_ms = i64::try_from(self.inner.config.lease.as_millis()).unwrap_or(i64::MAX);
@@ -197,28 +259,28 @@ impl Runner {
             .await
     }
 
-    async fn execute(&self, job: Job) {
+    async fn execute(&self, job: Task) {
         let inner = &self.inner;
         let worker = inner.config.worker_id.as_str();
         let started = std::time::Instant::now();
         self.track(&job.id, true);
         let span = tracing::info_span!(
-            "job",
-            job.id = %job.id,
-            job.kind = %job.job_type,
-            job.attempt = job.attempts
+            "task",
+            task.id = %job.id,
+            task.kind = %job.kind,
+            task.attempt = job.attempts
         );
 
-        let result = match inner.handlers.get(&job.job_type) {
+        let result = match inner.handlers.get(&job.kind) {
             None => Some(Err(permanent(format!(
-                "no handler is registered for job type '{}'",
-                job.job_type
+                "no handler is registered for task kind '{}'",
+                job.kind
             )))),
             Some(handler) => {
                 let work = AssertUnwindSafe(handler.run(&job)).catch_unwind();
                 tokio::select! {
                     outcome = work => Some(outcome.unwrap_or_else(|panic| {
-                        Err(anyhow::anyhow!("the job panicked: {}", panic_message(&panic)))
+                        Err(anyhow::anyhow!("the task panicked: {}", panic_message(&panic)))
                     })),
                     () = self.keep_lease(&job) => None,
                 }
@@ -230,14 +292,14 @@ impl Runner {
             None => tracing::warn!(
                 parent: &span,
                 duration_ms,
-                "lease lost (another worker took the job over); work abandoned"
+                "lease lost (another worker took the task over); work abandoned"
             ),
             Some(Ok(())) => match inner.jobs.complete(&job.id, worker, now).await {
-                Ok(true) => tracing::info!(parent: &span, duration_ms, "job completed"),
+                Ok(true) => tracing::info!(parent: &span, duration_ms, "task completed"),
                 Ok(false) => tracing::warn!(
                     parent: &span,
                     duration_ms,
-                    "job finished after its lease was lost; result kept by the new owner"
+                    "task finished after its lease was lost; result kept by the new owner"
                 ),
                 Err(err) => {
                     tracing::error!(parent: &span, error = %err, "could not record completion")
@@ -263,23 +325,23 @@ impl Runner {
                         duration_ms,
                         error = %message,
                         retry_in_ms = run_at - now,
-                        "job failed; will retry"
+                        "task failed; will retry"
                     ),
                     Ok(FailOutcome::Dead) => tracing::error!(
                         parent: &span,
                         duration_ms,
                         error = %message,
-                        "job failed for the last time; it is dead"
+                        "task failed for the last time; it is dead"
                     ),
                     Ok(FailOutcome::LeaseLost) => tracing::warn!(
                         parent: &span,
                         error = %message,
-                        "job failed after its lease was lost"
+                        "task failed after its lease was lost"
                     ),
                     Err(store_err) => tracing::error!(
                         parent: &span,
                         error = %store_err,
-                        "could not record the failure; the lease will expire and the job rerun"
+                        "could not record the failure; the lease will expire and the task rerun"
                     ),
                 }
             }
@@ -288,7 +350,7 @@ impl Runner {
     }
 
     /// Renews the lease until it is lost; only returns when it was.
-    async fn keep_lease(&self, job: &Job) {
+    async fn keep_lease(&self, job: &Task) {
         let config = &self.inner.config;
         let lease_ms = i64::try_from(config.lease.as_millis()).unwrap_or(i64::MAX);
         let mut ticks = tokio::time::interval((config.lease / 3).max(Duration::from_millis(10)));
@@ -304,7 +366,7 @@ impl Runner {
                 Ok(true) => {}
                 Ok(false) => return,
                 // The database may be briefly away; keep working and try again next tick.
-                Err(err) => tracing::warn!(job.id = %job.id, error = %err, "heartbeat failed"),
+                Err(err) => tracing::warn!(task.id = %job.id, error = %err, "heartbeat failed"),
             }
         }
     }
@@ -338,8 +400,8 @@ impl Runner {
                 .release(&id, &self.inner.config.worker_id, now_ms())
                 .await
             {
-                Ok(_) => tracing::info!(job.id = %id, "job given back to the queue at shutdown"),
-                Err(err) => tracing::warn!(job.id = %id, error = %err, "could not release job"),
+                Ok(_) => tracing::info!(task.id = %id, "task given back to the queue at shutdown"),
+                Err(err) => tracing::warn!(task.id = %id, error = %err, "could not release task"),
             }
         }
     }

@@ -2,8 +2,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use serde_json::json;
-use store::jobs::{Backoff, FailOutcome, JobStatus, NewJob};
 use store::now_ms;
+use store::tasks::{Backoff, FailOutcome, NewTask, TaskState};
 use store::testing::fresh_db;
 
 const LEASE: i64 = 1_000;
@@ -16,20 +16,20 @@ fn backoff() -> Backoff {
 }
 
 #[tokio::test]
-async fn an_enqueued_job_is_claimed_with_a_lease_and_completed() {
+async fn an_enqueued_task_is_claimed_with_a_lease_and_completed() {
     let db = fresh_db().await;
-    let jobs = db.jobs();
+    let jobs = db.tasks();
     let now = now_ms();
     let job = jobs
-        .enqueue(NewJob::new("email", json!({"to": "a"})), now)
+        .enqueue(NewTask::new("email", json!({"to": "a"})), now)
         .await
         .unwrap();
-    assert_eq!(job.status, JobStatus::Queued);
-    assert!(job.id.starts_with("job_"));
+    assert_eq!(job.status, TaskState::Queued);
+    assert!(job.id.starts_with("task_"));
 
     let claimed = jobs.claim("w1", LEASE, now).await.unwrap().unwrap();
     assert_eq!(claimed.id, job.id);
-    assert_eq!(claimed.status, JobStatus::Running);
+    assert_eq!(claimed.status, TaskState::Running);
     assert_eq!(claimed.attempts, 1);
     assert_eq!(claimed.lease_owner.as_deref(), Some("w1"));
     assert_eq!(claimed.lease_expires_at, Some(now + LEASE));
@@ -38,17 +38,17 @@ async fn an_enqueued_job_is_claimed_with_a_lease_and_completed() {
 
     assert!(jobs.complete(&job.id, "w1", now + 10).await.unwrap());
     let done = jobs.get(&job.id).await.unwrap();
-    assert_eq!(done.status, JobStatus::Completed);
+    assert_eq!(done.status, TaskState::Completed);
     assert_eq!(done.finished_at, Some(now + 10));
     assert_eq!(done.lease_owner, None);
 }
 
 #[tokio::test]
-async fn a_job_scheduled_for_later_is_not_claimed_early() {
+async fn a_task_scheduled_for_later_is_not_claimed_early() {
     let db = fresh_db().await;
-    let jobs = db.jobs();
+    let jobs = db.tasks();
     let now = now_ms();
-    jobs.enqueue(NewJob::new("x", json!(null)).run_at(now + 5_000), now)
+    jobs.enqueue(NewTask::new("x", json!(null)).run_at(now + 5_000), now)
         .await
         .unwrap();
     assert!(jobs.claim("w", LEASE, now).await.unwrap().is_none());
@@ -58,14 +58,14 @@ async fn a_job_scheduled_for_later_is_not_claimed_early() {
 #[tokio::test]
 async fn higher_priority_runs_first_then_oldest() {
     let db = fresh_db().await;
-    let jobs = db.jobs();
+    let jobs = db.tasks();
     let now = now_ms();
     let low = jobs
-        .enqueue(NewJob::new("x", json!(1)), now - 10)
+        .enqueue(NewTask::new("x", json!(1)), now - 10)
         .await
         .unwrap();
     let high = jobs
-        .enqueue(NewJob::new("x", json!(2)).priority(5), now)
+        .enqueue(NewTask::new("x", json!(2)).priority(5), now)
         .await
         .unwrap();
     assert_eq!(
@@ -81,11 +81,14 @@ async fn higher_priority_runs_first_then_oldest() {
 #[tokio::test]
 async fn racing_workers_never_claim_the_same_job() {
     let db = fresh_db().await;
-    let jobs = db.jobs();
+    let jobs = db.tasks();
     let now = now_ms();
     let mut expected = HashSet::new();
     for i in 0..60 {
-        let job = jobs.enqueue(NewJob::new("x", json!(i)), now).await.unwrap();
+        let job = jobs
+            .enqueue(NewTask::new("x", json!(i)), now)
+            .await
+            .unwrap();
         expected.insert(job.id);
     }
     let mut tasks = Vec::new();
@@ -115,10 +118,10 @@ async fn racing_workers_never_claim_the_same_job() {
 #[tokio::test]
 async fn an_expired_lease_is_reclaimed_by_another_worker_and_the_old_owner_is_shut_out() {
     let db = fresh_db().await;
-    let jobs = db.jobs();
+    let jobs = db.tasks();
     let now = now_ms();
     let job = jobs
-        .enqueue(NewJob::new("x", json!(null)), now)
+        .enqueue(NewTask::new("x", json!(null)), now)
         .await
         .unwrap();
     jobs.claim("crashed", LEASE, now).await.unwrap().unwrap();
@@ -158,10 +161,10 @@ async fn an_expired_lease_is_reclaimed_by_another_worker_and_the_old_owner_is_sh
 #[tokio::test]
 async fn a_heartbeat_extends_the_lease() {
     let db = fresh_db().await;
-    let jobs = db.jobs();
+    let jobs = db.tasks();
     let now = now_ms();
     let job = jobs
-        .enqueue(NewJob::new("x", json!(null)), now)
+        .enqueue(NewTask::new("x", json!(null)), now)
         .await
         .unwrap();
     jobs.claim("w1", LEASE, now).await.unwrap().unwrap();
@@ -183,12 +186,12 @@ async fn a_heartbeat_extends_the_lease() {
 }
 
 #[tokio::test]
-async fn a_failing_job_backs_off_exponentially_and_ends_dead() {
+async fn a_failing_task_backs_off_exponentially_and_ends_dead() {
     let db = fresh_db().await;
-    let jobs = db.jobs();
+    let jobs = db.tasks();
     let mut now = now_ms();
     let job = jobs
-        .enqueue(NewJob::new("x", json!(null)).max_attempts(3), now)
+        .enqueue(NewTask::new("x", json!(null)).max_attempts(3), now)
         .await
         .unwrap();
     let mut delays = Vec::new();
@@ -221,7 +224,7 @@ async fn a_failing_job_backs_off_exponentially_and_ends_dead() {
     }
     assert_eq!(delays, [100, 200]);
     let dead = jobs.get(&job.id).await.unwrap();
-    assert_eq!(dead.status, JobStatus::Dead);
+    assert_eq!(dead.status, TaskState::Dead);
     assert_eq!(dead.last_error.as_deref(), Some("boom 3"));
     assert!(jobs
         .claim("w", LEASE, now + 1_000_000)
@@ -234,10 +237,10 @@ async fn a_failing_job_backs_off_exponentially_and_ends_dead() {
 #[tokio::test]
 async fn a_permanent_failure_is_dead_at_once() {
     let db = fresh_db().await;
-    let jobs = db.jobs();
+    let jobs = db.tasks();
     let now = now_ms();
     let job = jobs
-        .enqueue(NewJob::new("x", json!(null)), now)
+        .enqueue(NewTask::new("x", json!(null)), now)
         .await
         .unwrap();
     let claimed = jobs.claim("w", LEASE, now).await.unwrap().unwrap();
@@ -246,16 +249,16 @@ async fn a_permanent_failure_is_dead_at_once() {
         .await
         .unwrap();
     assert_eq!(outcome, FailOutcome::Dead);
-    assert_eq!(jobs.get(&job.id).await.unwrap().status, JobStatus::Dead);
+    assert_eq!(jobs.get(&job.id).await.unwrap().status, TaskState::Dead);
 }
 
 #[tokio::test]
-async fn a_job_whose_worker_died_on_its_last_attempt_is_reaped_dead() {
+async fn a_task_whose_worker_died_on_its_last_attempt_is_reaped_dead() {
     let db = fresh_db().await;
-    let jobs = db.jobs();
+    let jobs = db.tasks();
     let now = now_ms();
     let job = jobs
-        .enqueue(NewJob::new("x", json!(null)).max_attempts(1), now)
+        .enqueue(NewTask::new("x", json!(null)).max_attempts(1), now)
         .await
         .unwrap();
     jobs.claim("crashed", LEASE, now).await.unwrap().unwrap();
@@ -266,32 +269,32 @@ async fn a_job_whose_worker_died_on_its_last_attempt_is_reaped_dead() {
         .is_none());
     assert_eq!(jobs.reap_exhausted(now + LEASE + 1).await.unwrap(), 1);
     let dead = jobs.get(&job.id).await.unwrap();
-    assert_eq!(dead.status, JobStatus::Dead);
+    assert_eq!(dead.status, TaskState::Dead);
     assert!(dead.last_error.unwrap().contains("stopped responding"));
 }
 
 #[tokio::test]
-async fn released_jobs_go_back_without_using_an_attempt() {
+async fn released_tasks_go_back_without_using_an_attempt() {
     let db = fresh_db().await;
-    let jobs = db.jobs();
+    let jobs = db.tasks();
     let now = now_ms();
     let job = jobs
-        .enqueue(NewJob::new("x", json!(null)), now)
+        .enqueue(NewTask::new("x", json!(null)), now)
         .await
         .unwrap();
     jobs.claim("w", LEASE, now).await.unwrap().unwrap();
     assert!(jobs.release(&job.id, "w", now + 1).await.unwrap());
     let back = jobs.get(&job.id).await.unwrap();
-    assert_eq!((back.status, back.attempts), (JobStatus::Queued, 0));
+    assert_eq!((back.status, back.attempts), (TaskState::Queued, 0));
 }
 
 #[tokio::test]
-async fn only_queued_jobs_can_be_cancelled_and_cancelled_jobs_never_run() {
+async fn only_queued_tasks_can_be_cancelled_and_cancelled_tasks_never_run() {
     let db = fresh_db().await;
-    let jobs = db.jobs();
+    let jobs = db.tasks();
     let now = now_ms();
     let a = jobs
-        .enqueue(NewJob::new("x", json!(null)), now)
+        .enqueue(NewTask::new("x", json!(null)), now)
         .await
         .unwrap();
     assert!(jobs.cancel(&a.id, now).await.unwrap());
@@ -299,7 +302,7 @@ async fn only_queued_jobs_can_be_cancelled_and_cancelled_jobs_never_run() {
     assert!(jobs.claim("w", LEASE, now).await.unwrap().is_none());
 
     let b = jobs
-        .enqueue(NewJob::new("x", json!(null)), now)
+        .enqueue(NewTask::new("x", json!(null)), now)
         .await
         .unwrap();
     jobs.claim("w", LEASE, now).await.unwrap().unwrap();
@@ -310,18 +313,18 @@ async fn only_queued_jobs_can_be_cancelled_and_cancelled_jobs_never_run() {
 }
 
 #[tokio::test]
-async fn finished_jobs_are_purged_but_live_ones_kept() {
+async fn finished_tasks_are_purged_but_live_ones_kept() {
     let db = fresh_db().await;
-    let jobs = db.jobs();
+    let jobs = db.tasks();
     let now = now_ms();
     let done = jobs
-        .enqueue(NewJob::new("x", json!(null)), now)
+        .enqueue(NewTask::new("x", json!(null)), now)
         .await
         .unwrap();
     jobs.claim("w", LEASE, now).await.unwrap().unwrap();
     jobs.complete(&done.id, "w", now).await.unwrap();
     let waiting = jobs
-        .enqueue(NewJob::new("x", json!(null)), now)
+        .enqueue(NewTask::new("x", json!(null)), now)
         .await
         .unwrap();
     assert_eq!(jobs.purge_finished(now + 1).await.unwrap(), 1);
@@ -333,12 +336,12 @@ async fn finished_jobs_are_purged_but_live_ones_kept() {
 }
 
 #[tokio::test]
-async fn counts_group_jobs_by_state() {
+async fn counts_group_tasks_by_state() {
     let db = fresh_db().await;
-    let jobs = db.jobs();
+    let jobs = db.tasks();
     let now = now_ms();
     for _ in 0..3 {
-        jobs.enqueue(NewJob::new("x", json!(null)), now)
+        jobs.enqueue(NewTask::new("x", json!(null)), now)
             .await
             .unwrap();
     }

@@ -1,0 +1,662 @@
+//! The job body: runs (or resumes) one campaign job to its end, one iteration at a time.
+//!
+//! [`Services::run_campaign_job`] loads the job ([`Run::prepare`]), replays what earlier runs
+//! recorded ([`Run::resume`]), then repeats [`Run::iterate`] (propose a batch, evaluate it,
+//! record it) until the engine stops, the owner cancels or the timeout passes. Every way a run
+//! can end goes through [`Run::end`], which logs, records the end on the job and its campaign,
+//! and tells the campaign's watchers, so no ending is silent.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use domain::campaigns::{CampaignStatus, JobPhase, LogLevel, ProgressEvent};
+use domain::ids::JobId;
+use optimizer::campaign::{Campaign as Engine, Candidate, LogLine, Outcome, Status};
+use optimizer::encoding::{Point, Value as ParamValue};
+use serde_json::{Map, Value};
+use store::campaign_jobs::{CampaignJob, JobEnd};
+use store::evaluations::{Progress, StoredEvaluation, StoredIteration};
+use store::now_ms;
+use store::tasks::{Handles, TaskContext};
+
+use super::lab::LabBatch;
+use super::{objective_names, stored_mdl, RunCampaignJob};
+use crate::{ServiceError, Services};
+
+#[async_trait::async_trait]
+impl Handles<RunCampaignJob> for Services {
+    async fn handle(&self, task: RunCampaignJob, context: &TaskContext) -> anyhow::Result<()> {
+        self.run_campaign_job(&task.job_id, &context.worker_id, None)
+            .await
+            .map_err(|e| anyhow::Error::new(e).context(format!("campaign job {}", task.job_id)))
+    }
+}
+
+impl Services {
+    /// Runs (or resumes) the campaign job `job_id` to its end on the worker `worker_id` (shown
+    /// as the job's `worker_id`). `crash_after` stops it after that iteration as if the
+    /// process died there (tests of recovery use it).
+    pub async fn run_campaign_job(
+        &self,
+        job_id: &JobId,
+        worker_id: &str,
+        crash_after: Option<u32>,
+    ) -> Result<(), ServiceError> {
+        let Some(mut run) = Run::prepare(self, job_id).await? else {
+            return Ok(());
+        };
+        self.db
+            .campaign_jobs()
+            .mark_running(
+                &run.job.id,
+                worker_id,
+                i64::from(run.engine.total_iterations()),
+                now_ms(),
+            )
+            .await?;
+        if !run.resume().await? {
+            return Ok(());
+        }
+        loop {
+            match run.iterate().await? {
+                Step::Continue(iteration) if crash_after == Some(iteration) => return Ok(()),
+                Step::Continue(_) => {}
+                Step::Waiting | Step::Ended => return Ok(()),
+                Step::Done => break,
+            }
+        }
+        let campaign_status = match run.engine.status() {
+            Status::Converged => CampaignStatus::Converged,
+            _ => CampaignStatus::Completed,
+        };
+        let message = format!(
+            "Campaign {campaign_status} after {} iterations and {} evaluations (hypervolume {:.6})",
+            run.engine.iteration(),
+            run.engine.spent(),
+            run.engine.hypervolume()
+        );
+        run.end(JobEnd::finished(campaign_status), LogLevel::Info, &message)
+            .await
+    }
+}
+
+/// What one call of [`Run::iterate`] led to.
+enum Step {
+    /// An iteration was recorded (its number); go on.
+    Continue(u32),
+    /// The engine has nothing more to propose: the run is complete.
+    Done,
+    /// The job waits for lab results (it holds no worker meanwhile).
+    Waiting,
+    /// The run ended (cancelled, timed out or failed) and said so.
+    Ended,
+}
+
+/// One run of a campaign job: the job, its campaign's document and the engine.
+pub(super) struct Run<'a> {
+    services: &'a Services,
+    job: CampaignJob,
+    document: mdl::Mdl,
+    engine: Engine,
+    /// A pool-based campaign's measured outcomes, by usable row.
+    pool: Vec<Outcome>,
+    names: Vec<String>,
+    /// The engine's log lines, written after each iteration.
+    lines: Arc<Mutex<Vec<LogLine>>>,
+    /// Recorded evaluations from earlier runs, replayed by [`Run::resume`].
+    recorded: Vec<StoredEvaluation>,
+}
+
+impl<'a> Run<'a> {
+    /// Loads the job and what it needs. `None` when there is nothing to do: the job has ended,
+    /// it waits for lab results that have not all come (and its timeout has not passed), or
+    /// it could not start (and that was recorded).
+    async fn prepare(
+        services: &'a Services,
+        job_id: &JobId,
+    ) -> Result<Option<Run<'a>>, ServiceError> {
+        let jobs = services.db.campaign_jobs();
+        let job = jobs.job_for_worker(job_id).await?;
+        if job.status.is_final() {
+            return Ok(None);
+        }
+        // A job waiting for lab results only runs again once woken (batch complete, stop),
+        // or here, past its timeout, to fail.
+        if job.phase == JobPhase::AwaitingEvaluations
+            && (now_ms() <= job.timeout_at || !jobs.wake(&job.id, now_ms()).await?)
+        {
+            return Ok(None);
+        }
+        let campaign = services
+            .db
+            .campaigns()
+            .get(&job.account_id, &job.campaign_id)
+            .await?;
+        let Ok(document) = stored_mdl(&campaign) else {
+            let why = "the stored MDL is invalid";
+            end_job(
+                services,
+                &job,
+                JobEnd::failed(why),
+                LogLevel::Error,
+                why,
+                Totals::default(),
+            )
+            .await?;
+            return Ok(None);
+        };
+        let mut run = Run {
+            services,
+            engine: Engine::new(document.clone()),
+            names: objective_names(&document),
+            document,
+            job,
+            pool: Vec::new(),
+            lines: Arc::default(),
+            recorded: Vec::new(),
+        };
+        if let Err(why) = run.load_pool().await? {
+            run.end(JobEnd::failed(&why), LogLevel::Error, &why).await?;
+            return Ok(None);
+        }
+        run.recorded = services
+            .db
+            .evaluations()
+            .evaluations(&run.job.campaign_id)
+            .await?;
+        // Prior data (a warm start) recorded when the campaign was created.
+        let prior: Vec<(Point, Outcome)> = run
+            .recorded
+            .iter()
+            .filter(|e| e.iteration == 0)
+            .map(|e| prior_row(&run.document, e))
+            .collect();
+        if !prior.is_empty() {
+            run.engine
+                .warm_start(prior)
+                .map_err(|e| ServiceError::Internal(e.into()))?;
+        }
+        Ok(Some(run))
+    }
+
+    /// Runs `work` on the engine on the blocking pool (training and acquisition take
+    /// seconds, and must not hold an async thread); a fresh engine stands in meanwhile.
+    async fn blocking<R: Send + 'static>(
+        &mut self,
+        work: impl FnOnce(&mut Engine) -> R + Send + 'static,
+    ) -> Result<R, ServiceError> {
+        let mut engine = self.take_engine();
+        let (engine, result) = tokio::task::spawn_blocking(move || {
+            let result = work(&mut engine);
+            (engine, result)
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(e.into()))?;
+        self.engine = engine;
+        Ok(result)
+    }
+
+    /// The engine, for one of its consuming builders; a fresh one stands in until it is put
+    /// back.
+    fn take_engine(&mut self) -> Engine {
+        std::mem::replace(&mut self.engine, Engine::new(self.document.clone()))
+    }
+
+    /// A pool-based campaign chooses among its dataset's usable rows: loads them. `Err(why)`
+    /// when the dataset cannot be used any more.
+    async fn load_pool(&mut self) -> Result<Result<(), String>, ServiceError> {
+        let mdl::Evaluator::Dataset { dataset_id } = &self.document.evaluator else {
+            return Ok(Ok(()));
+        };
+        let rows = match self
+            .services
+            .dataset_rows_for(
+                &self.job.account_id,
+                dataset_id,
+                &self.document,
+                "evaluator.dataset_id",
+            )
+            .await
+        {
+            Ok((rows, _)) => rows,
+            Err(e) => return Ok(Err(format!("its dataset {dataset_id} cannot be used: {e}"))),
+        };
+        let (points, outcomes): (Vec<Point>, Vec<Outcome>) = rows.into_iter().unzip();
+        self.pool = outcomes;
+        self.engine = self
+            .take_engine()
+            .with_pool(points)
+            .map_err(|e| ServiceError::Internal(e.into()))?;
+        Ok(Ok(()))
+    }
+
+    /// Replays the iterations earlier runs recorded (phase `resuming`), then starts collecting
+    /// the engine's log lines. `false` when the replay did not match and the run ended.
+    async fn resume(&mut self) -> Result<bool, ServiceError> {
+        let done_iterations = self.recorded.iter().map(|e| e.iteration).max().unwrap_or(0);
+        if done_iterations > 0 {
+            self.set_phase(JobPhase::Resuming).await?;
+            let recorded = std::mem::take(&mut self.recorded);
+            let result = self
+                .blocking(move |engine| replay(engine, &recorded, done_iterations))
+                .await?;
+            if let Err(why) = result {
+                self.end(JobEnd::failed(&why), LogLevel::Error, &why)
+                    .await?;
+                return Ok(false);
+            }
+            self.log(
+                LogLevel::Info,
+                &format!("Resumed after iteration {done_iterations}"),
+            )
+            .await?;
+        }
+        let sink = Arc::clone(&self.lines);
+        self.engine = self.take_engine().with_observer(move |line| {
+            if let Ok(mut lines) = sink.lock() {
+                lines.push(line.clone());
+            }
+        });
+        Ok(true)
+    }
+
+    /// One iteration: checks for a stop or the timeout, proposes a batch, evaluates it (or
+    /// hands it to the lab) and records it.
+    async fn iterate(&mut self) -> Result<Step, ServiceError> {
+        if self.engine.status() != Status::Running {
+            return Ok(Step::Done);
+        }
+        let current = self
+            .services
+            .db
+            .campaign_jobs()
+            .job_for_worker(&self.job.id)
+            .await?;
+        if current.cancel_requested {
+            self.end(
+                JobEnd::cancelled(),
+                LogLevel::Info,
+                "Stopped by request; results kept",
+            )
+            .await?;
+            return Ok(Step::Ended);
+        }
+        if now_ms() > current.timeout_at {
+            let why = "the job ran past its timeout";
+            self.end(JobEnd::failed(why), LogLevel::Error, why).await?;
+            return Ok(Step::Ended);
+        }
+        let phase = if self.engine.iteration() == 0 {
+            JobPhase::InitialDesign
+        } else {
+            JobPhase::Acquiring
+        };
+        self.set_phase(phase).await?;
+        let batch = self.propose().await?;
+        if batch.is_empty() {
+            return Ok(Step::Done);
+        }
+        let outcomes = match self.document.evaluator {
+            mdl::Evaluator::External => match self.lab_outcomes(&batch, phase).await? {
+                LabBatch::Ready(outcomes) => outcomes,
+                LabBatch::Waiting => return Ok(Step::Waiting),
+                LabBatch::Mismatch(why) => {
+                    self.end(JobEnd::failed(&why), LogLevel::Error, &why)
+                        .await?;
+                    return Ok(Step::Ended);
+                }
+            },
+            _ => {
+                self.set_phase(JobPhase::Evaluating).await?;
+                self.publish(ProgressEvent::IterationStart {
+                    iteration: self.engine.iteration(),
+                    total_iterations: self.engine.total_iterations(),
+                    phase,
+                    batch_size: batch.len() as u32,
+                    proposed_by: None,
+                });
+                self.evaluate(&batch)
+            }
+        };
+        let iteration = self.record(&batch, outcomes).await?;
+        Ok(Step::Continue(iteration))
+    }
+
+    /// The next batch (the surrogate is trained and the acquisition maximised off the async
+    /// threads).
+    async fn propose(&mut self) -> Result<Vec<Candidate>, ServiceError> {
+        self.blocking(Engine::ask).await
+    }
+
+    /// Outcomes from the domain simulator, or from the dataset rows a pool-based campaign
+    /// picked.
+    fn evaluate(&self, batch: &[Candidate]) -> Vec<Outcome> {
+        batch
+            .iter()
+            .map(|c| match self.document.evaluator {
+                mdl::Evaluator::Dataset { .. } => c
+                    .pool_row
+                    .and_then(|row| self.pool.get(row).cloned())
+                    .unwrap_or(Outcome::Failed),
+                _ => optimizer::campaign::simulate(&self.document, &c.parameters),
+            })
+            .collect()
+    }
+
+    /// Tells the engine the outcomes and writes the iteration (evaluations, summary, the
+    /// campaign's progress) in one transaction; then the watchers and the log hear of it.
+    /// Returns the iteration's number.
+    async fn record(
+        &mut self,
+        batch: &[Candidate],
+        outcomes: Vec<Outcome>,
+    ) -> Result<u32, ServiceError> {
+        let iteration_no = self.engine.iteration();
+        let results: Vec<(String, Outcome)> = batch
+            .iter()
+            .zip(outcomes)
+            .enumerate()
+            .map(|(k, (c, outcome))| {
+                let objectives = match &outcome {
+                    Outcome::Objectives(values) => Some(Value::Object(
+                        self.names
+                            .iter()
+                            .filter_map(|n| values.get(n).map(|v| (n.clone(), Value::from(*v))))
+                            .collect(),
+                    )),
+                    Outcome::Failed => None,
+                };
+                self.publish(ProgressEvent::EvaluationComplete {
+                    iteration: iteration_no,
+                    evaluation_index: k as u32 + 1,
+                    batch_size: batch.len() as u32,
+                    candidate_id: c.id.clone(),
+                    objectives,
+                });
+                (c.id.clone(), outcome)
+            })
+            .collect();
+        let summary = self
+            .engine
+            .tell(&results)
+            .map_err(|e| ServiceError::Internal(anyhow::anyhow!("tell: {e}")))?;
+        let (evaluations, iteration, best) = iteration_record(&self.engine, batch, &summary);
+        self.services
+            .db
+            .evaluations()
+            .record_iteration(
+                &self.job,
+                &evaluations,
+                &iteration,
+                &Progress {
+                    iteration: iteration.iteration,
+                    evaluations_completed: iteration.evaluations_completed,
+                    hypervolume: iteration.hypervolume,
+                    pareto_size: iteration.pareto_size,
+                    best_objectives: &best,
+                },
+            )
+            .await?;
+        self.publish(ProgressEvent::IterationComplete {
+            iteration: summary.iteration,
+            evaluations_completed: summary.evaluations_completed as u32,
+            hypervolume: summary.hypervolume,
+            hypervolume_improvement: summary.hypervolume_improvement,
+            pareto_size: summary.pareto_size as u32,
+            surrogate_loss: summary.surrogate_loss,
+            best_objectives: best,
+        });
+        self.flush_engine_log().await?;
+        Ok(summary.iteration)
+    }
+
+    /// Ends the run: logs `message` at `level`, records the end on the job and its campaign,
+    /// and tells the watchers (`error` first when it failed, then `campaign_complete`).
+    async fn end(
+        &mut self,
+        end: JobEnd<'_>,
+        level: LogLevel,
+        message: &str,
+    ) -> Result<(), ServiceError> {
+        self.flush_engine_log().await?;
+        let totals = Totals {
+            iterations: self.engine.iteration(),
+            evaluations: self.engine.spent() as u32,
+            hypervolume: self.engine.hypervolume(),
+            pareto_size: self.engine.pareto_front().len() as u32,
+        };
+        end_job(self.services, &self.job, end, level, message, totals).await
+    }
+
+    /// Writes the log lines the engine produced since the last call.
+    async fn flush_engine_log(&mut self) -> Result<(), ServiceError> {
+        let pending: Vec<LogLine> = self
+            .lines
+            .lock()
+            .map(|mut l| l.drain(..).collect())
+            .unwrap_or_default();
+        for line in pending {
+            self.log(log_level(line.level), &line.to_string()).await?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn log(&mut self, level: LogLevel, message: &str) -> Result<(), ServiceError> {
+        Ok(self
+            .services
+            .db
+            .campaign_jobs()
+            .log(&self.job.id, level, message, now_ms())
+            .await?)
+    }
+
+    pub(super) async fn set_phase(&mut self, phase: JobPhase) -> Result<(), ServiceError> {
+        Ok(self
+            .services
+            .db
+            .campaign_jobs()
+            .set_phase(&self.job.id, phase, now_ms())
+            .await?)
+    }
+
+    pub(super) fn publish(&self, event: ProgressEvent) {
+        self.services
+            .progress()
+            .publish(&self.job.campaign_id, event);
+    }
+
+    pub(super) fn job(&self) -> &CampaignJob {
+        &self.job
+    }
+
+    pub(super) fn services(&self) -> &Services {
+        self.services
+    }
+
+    pub(super) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub(super) fn names(&self) -> &[String] {
+        &self.names
+    }
+}
+
+/// What a campaign had reached when its job ended.
+#[derive(Debug, Clone, Copy, Default)]
+struct Totals {
+    iterations: u32,
+    evaluations: u32,
+    hypervolume: f64,
+    pareto_size: u32,
+}
+
+/// Ends a job: logs `message` at `level`, records the end on the job and its campaign, and
+/// tells the watchers (`error` first when it failed, then `campaign_complete`).
+async fn end_job(
+    services: &Services,
+    job: &CampaignJob,
+    end: JobEnd<'_>,
+    level: LogLevel,
+    message: &str,
+    totals: Totals,
+) -> Result<(), ServiceError> {
+    let jobs = services.db.campaign_jobs();
+    jobs.log(&job.id, level, message, now_ms()).await?;
+    jobs.finish(job, end, now_ms()).await?;
+    let hub = services.progress();
+    if let Some(why) = end.error {
+        hub.publish(
+            &job.campaign_id,
+            ProgressEvent::Error {
+                code: "job_failed".to_owned(),
+                message: why.to_owned(),
+                iteration: totals.iterations,
+            },
+        );
+    }
+    hub.publish(
+        &job.campaign_id,
+        ProgressEvent::CampaignComplete {
+            status: end.campaign,
+            total_iterations: totals.iterations,
+            total_evaluations: totals.evaluations,
+            final_hypervolume: totals.hypervolume,
+            pareto_size: totals.pareto_size,
+        },
+    );
+    Ok(())
+}
+
+/// The job log's level for one of the engine's lines.
+fn log_level(level: optimizer::campaign::Level) -> LogLevel {
+    match level {
+        optimizer::campaign::Level::Debug => LogLevel::Debug,
+        optimizer::campaign::Level::Info => LogLevel::Info,
+        optimizer::campaign::Level::Warning => LogLevel::Warning,
+    }
+}
+
+/// A prior evaluation (iteration 0) as the engine takes it.
+fn prior_row(document: &mdl::Mdl, e: &StoredEvaluation) -> (Point, Outcome) {
+    let point: Point = e
+        .parameters
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    let value = match v {
+                        Value::String(s) => ParamValue::Choice(s.clone()),
+                        other => ParamValue::Number(other.as_f64().unwrap_or(f64::NAN)),
+                    };
+                    (k.clone(), value)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let outcome = match &e.objectives {
+        Some(values) => Outcome::Objectives(
+            objective_names(document)
+                .into_iter()
+                .zip(values.iter().copied())
+                .collect(),
+        ),
+        None => Outcome::Failed,
+    };
+    (point, outcome)
+}
+
+/// What one finished iteration writes: its evaluations, its summary and the best value of
+/// each objective so far. Built without awaiting (the engine is not `Sync`).
+fn iteration_record(
+    engine: &Engine,
+    batch: &[Candidate],
+    summary: &optimizer::campaign::IterationSummary,
+) -> (Vec<StoredEvaluation>, StoredIteration, Value) {
+    let ids: std::collections::HashSet<&str> = batch.iter().map(|c| c.id.as_str()).collect();
+    let evaluations: Vec<StoredEvaluation> = engine
+        .evaluations()
+        .iter()
+        .filter(|e| ids.contains(e.id.as_str()))
+        .map(|e| StoredEvaluation {
+            candidate_id: e.id.clone(),
+            iteration: i64::from(e.iteration),
+            parameters: serde_json::to_value(&e.parameters).unwrap_or(Value::Null),
+            objectives: e.objectives.clone(),
+            feasible: e.feasible,
+        })
+        .collect();
+    let mut best = Map::new();
+    for (j, o) in engine.mdl().objectives.iter().enumerate() {
+        let values = engine
+            .evaluations()
+            .iter()
+            .filter(|e| e.feasible)
+            .filter_map(|e| e.objectives.as_ref().map(|v| v[j]));
+        let value = if o.direction == mdl::Direction::Maximize {
+            values.reduce(f64::max)
+        } else {
+            values.reduce(f64::min)
+        };
+        if let Some(v) = value {
+            best.insert(o.name.clone(), Value::from(v));
+        }
+    }
+    let iteration = StoredIteration {
+        iteration: i64::from(summary.iteration),
+        evaluations_completed: summary.evaluations_completed as i64,
+        hypervolume: summary.hypervolume,
+        hypervolume_improvement: summary.hypervolume_improvement,
+        pareto_size: summary.pareto_size as i64,
+        surrogate_loss: summary.surrogate_loss,
+        created_at: now_ms(),
+    };
+    (evaluations, iteration, Value::Object(best))
+}
+
+/// Feeds `recorded` (iterations 1..=`through`) back into a fresh engine: each iteration's
+/// proposals must be exactly the recorded candidates, which then get their recorded results.
+fn replay(engine: &mut Engine, recorded: &[StoredEvaluation], through: i64) -> Result<(), String> {
+    let names = objective_names(engine.mdl());
+    for iteration in 1..=through {
+        let batch = engine.ask();
+        let stored: HashMap<&str, &StoredEvaluation> = recorded
+            .iter()
+            .filter(|e| e.iteration == iteration)
+            .map(|e| (e.candidate_id.as_str(), e))
+            .collect();
+        if batch.len() != stored.len() {
+            return Err(format!(
+                "cannot resume: iteration {iteration} proposed {} candidates but {} were recorded",
+                batch.len(),
+                stored.len()
+            ));
+        }
+        let mut results = Vec::with_capacity(batch.len());
+        for c in &batch {
+            let Some(e) = stored.get(c.id.as_str()) else {
+                return Err(format!(
+                    "cannot resume: candidate {} was not recorded",
+                    c.id
+                ));
+            };
+            if serde_json::to_value(&c.parameters).ok().as_ref() != Some(&e.parameters) {
+                return Err(format!(
+                    "cannot resume: candidate {} differs from the recorded one",
+                    c.id
+                ));
+            }
+            let outcome = match &e.objectives {
+                Some(values) => {
+                    Outcome::Objectives(names.iter().cloned().zip(values.iter().copied()).collect())
+                }
+                None => Outcome::Failed,
+            };
+            results.push((c.id.clone(), outcome));
+        }
+        engine
+            .tell(&results)
+            .map_err(|e| format!("cannot resume: {e}"))?;
+    }
+    Ok(())
+}
