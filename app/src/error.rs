@@ -1,5 +1,6 @@
 //! `AppError`: what a server function reports to the page, and the view that shows it.
 
+use domain::error::ErrorCode;
 use leptos::prelude::*;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -10,8 +11,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
 pub struct AppError {
-    /// Stable snake_case code, e.g. `upstream_temporarily_unavailable`.
-    pub code: String,
+    /// Stable code, e.g. `upstream_temporarily_unavailable`.
+    pub code: ErrorCode,
     /// A sentence for the person using the page.
     pub message: String,
     /// The request that failed, when known.
@@ -29,21 +30,33 @@ impl AppError {
             .find(|d| d.path == field)
             .map(|d| d.message.clone())
     }
+
+    /// The error a form posted without JavaScript came back with (`?error=<code>`): the code's
+    /// own sentence, since only the code travels in the address.
+    pub fn from_code(code: &str) -> Self {
+        let code = ErrorCode::parse(code).unwrap_or(ErrorCode::InternalError);
+        AppError {
+            code,
+            message: code.default_message().to_owned(),
+            request_id: None,
+            details: Vec::new(),
+        }
+    }
 }
 
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        let message = match value {
+        let code = match value {
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
-                "The server could not be reached. Check your connection and try again.".to_owned()
+                ErrorCode::RequestFailed
             }
-            other => format!("The request failed: {other}"),
+            _ => ErrorCode::InternalError,
         };
         AppError {
-            code: "request_failed".to_owned(),
-            message,
+            code,
+            message: code.default_message().to_owned(),
             request_id: None,
             details: Vec::new(),
         }
@@ -58,107 +71,25 @@ pub(crate) mod ssr {
 
     use super::AppError;
 
-    /// Maps a service error to an `AppError`, setting the HTTP status of the server function's
-    /// response (Leptos answers 500 otherwise). Internal causes are logged, never sent.
+    /// Maps a service error to an `AppError` through the services' one mapping, setting the
+    /// HTTP status of the server function's response (Leptos answers 500 otherwise). Internal
+    /// causes are logged, never sent.
     pub fn from_service(err: ServiceError) -> AppError {
-        let mut details = Vec::new();
-        let (status, code, message) = match err {
-            ServiceError::NotFound => (
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "That was not found.".to_owned(),
-            ),
-            ServiceError::Conflict(what) => (StatusCode::CONFLICT, "conflict", what),
-            ServiceError::InvalidState { code, message } => (StatusCode::CONFLICT, code, message),
-            ServiceError::Invalid(problems) => {
-                let message = problems
-                    .iter()
-                    .map(|d| format!("{}: {}", d.path, d.message))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                details = problems;
-                (StatusCode::BAD_REQUEST, "invalid_request", message)
-            }
-            ServiceError::ValidationFailed {
-                code,
-                message,
-                details: problems,
-            } => {
-                details = problems;
-                (StatusCode::UNPROCESSABLE_ENTITY, code, message)
-            }
-            ServiceError::Unauthenticated(_) => (
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "Please sign in to continue.".to_owned(),
-            ),
-            ServiceError::InvalidCredentials => (
-                StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "The email or password is not right.".to_owned(),
-            ),
-            ServiceError::Forbidden { code, message } => (StatusCode::FORBIDDEN, code, message),
-            ServiceError::Throttled { retry_after_secs } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limit_exceeded",
-                format!(
-                    "Too many attempts. Try again in {} minutes.",
-                    retry_after_secs.div_ceil(60)
-                ),
-            ),
-            ServiceError::Unavailable(cause) => {
-                tracing_warn(&format!("{cause:#}"));
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "upstream_temporarily_unavailable",
-                    "The database is temporarily unavailable. Please try again in a moment."
-                        .to_owned(),
-                )
-            }
-            ServiceError::Internal(cause) => {
-                tracing_warn(&format!("{cause:#}"));
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    "Something went wrong on our side.".to_owned(),
-                )
-            }
-        };
+        let code = err.code();
+        if let Some(cause) = err.cause() {
+            tracing::error!(error = format!("{cause:#}"), code = %code, "server function failed");
+        }
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(status);
+            response.set_status(
+                StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            );
         }
         AppError {
-            code: code.to_owned(),
-            message,
+            code,
+            message: err.public_message(),
             request_id: Some(services::request_id::current()),
-            details,
+            details: err.details().to_vec(),
         }
-    }
-
-    fn tracing_warn(cause: &str) {
-        tracing::error!(error = %cause, "server function failed");
-    }
-}
-
-/// Shows errors caught by an `<ErrorBoundary>` with their request ids.
-#[component]
-pub fn ErrorList(errors: ArcRwSignal<Errors>) -> impl IntoView {
-    view! {
-        <div class="alert alert-error" role="alert">
-            <p class="alert-title">"Something went wrong"</p>
-            <ul>
-                {move || {
-                    errors
-                        .get()
-                        .into_iter()
-                        .map(|(_, e)| {
-                            let text = e.to_string();
-                            view! { <li>{text}</li> }
-                        })
-                        .collect_view()
-                }}
-            </ul>
-        </div>
     }
 }
 

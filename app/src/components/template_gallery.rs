@@ -8,18 +8,6 @@ use leptos_router::hooks::use_query_map;
 use crate::error::{AppError, AppErrorView};
 use crate::server_fns::campaigns::CreateCampaignFromTemplate;
 
-/// The sentence for an error code a plain form post was sent back with (JavaScript off).
-fn form_error_message(code: &str) -> &'static str {
-    match code {
-        "conflict" => "A campaign with this name already exists. Choose another name.",
-        "validation_failed" | "invalid_request" => {
-            "Check the form: a name of letters, digits, - and _, and a budget from 10 to 10000."
-        }
-        "unauthenticated" => "Please sign in to create a campaign.",
-        _ => "Something went wrong. Please try again.",
-    }
-}
-
 /// The templates as cards with a create form each; `back` is the page the gallery is on
 /// (where a failed plain form post returns).
 #[component]
@@ -47,12 +35,7 @@ pub fn TemplateGallery(
             (q.get("template").as_deref() == Some(template_id))
                 .then(|| q.get("error"))
                 .flatten()
-                .map(|code| AppError {
-                    message: form_error_message(&code).to_owned(),
-                    code,
-                    request_id: None,
-                    details: Vec::new(),
-                })
+                .map(|code| AppError::from_code(&code))
         })
     };
     view! {

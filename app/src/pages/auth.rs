@@ -12,19 +12,6 @@ use crate::error::{AppError, AppErrorView};
 use crate::server_fns::auth::current_user;
 use domain::auth::UserView;
 
-/// The sentence for an error code sent back to a form (JavaScript off).
-pub(crate) fn form_error_message(code: &str) -> &'static str {
-    match code {
-        "invalid_credentials" => "The email or password is not right.",
-        "rate_limit_exceeded" => "Too many attempts. Wait a few minutes and try again.",
-        "conflict" => "An account with this email already exists. Sign in instead.",
-        "invalid_request" => {
-            "Check the form: a name, a valid email address and a password of at least 10 characters."
-        }
-        _ => "Something went wrong. Please try again.",
-    }
-}
-
 /// The message above a form: the server function's error (JavaScript on), or the sentence for
 /// the `?error=` code a plain form post was sent back with (JavaScript off).
 pub(crate) fn form_error(failure: Option<AppError>, query: Memo<ParamsMap>) -> Option<String> {
@@ -32,7 +19,7 @@ pub(crate) fn form_error(failure: Option<AppError>, query: Memo<ParamsMap>) -> O
         query
             .read()
             .get("error")
-            .map(|code| form_error_message(&code).to_owned())
+            .map(|code| AppError::from_code(&code).message)
     })
 }
 

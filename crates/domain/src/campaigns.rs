@@ -640,8 +640,8 @@ pub enum ProgressEvent {
     },
     /// The job failed (a `campaign_complete` follows).
     Error {
-        /// Stable code, e.g. `job_failed`.
-        code: String,
+        /// Stable code: `job_failed`.
+        code: crate::error::ErrorCode,
         /// What went wrong.
         message: String,
         /// The iteration it failed in.

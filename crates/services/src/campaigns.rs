@@ -6,7 +6,7 @@ use domain::campaigns::{
     CampaignDetail, CampaignStatus, CampaignSummary, CreateCampaignRequest, CreateTemplateRequest,
     TemplateDetail, TemplateSummary,
 };
-use domain::error::{ErrorDetail, IssueLevel};
+use domain::error::{ErrorCode, ErrorDetail, IssueLevel};
 use domain::ids::{DatasetId, TemplateId};
 use domain::listing::{Direction, ListParams};
 use domain::time::rfc3339_from_millis;
@@ -17,6 +17,7 @@ use store::evaluations::StoredEvaluation;
 use store::now_ms;
 use store::templates::{CustomTemplate, NewTemplate};
 
+use crate::error::{Found, Resource};
 use crate::{Caller, ServiceError, Services};
 
 /// Why a campaign could not be created from an MDL document.
@@ -89,7 +90,11 @@ impl Services {
             return Ok(template_detail(t));
         }
         Ok(custom_detail(
-            self.db.templates().get(caller.account(), id).await?,
+            self.db
+                .templates()
+                .get(caller.account(), id)
+                .await
+                .found(Resource::Template)?,
         ))
     }
 
@@ -106,7 +111,12 @@ impl Services {
                 t.yaml.to_owned(),
             ));
         }
-        let t = self.db.templates().get(caller.account(), id).await?;
+        let t = self
+            .db
+            .templates()
+            .get(caller.account(), id)
+            .await
+            .found(Resource::Template)?;
         let yaml = mdl::value_to_yaml(&t.mdl)
             .map_err(|e| ServiceError::Internal(anyhow::anyhow!("template {}: {e}", t.id)))?;
         Ok((format!("{}.yaml", t.slug.replace('/', "-")), yaml))
@@ -454,21 +464,32 @@ impl Services {
     ) -> Result<CampaignDetail, ServiceError> {
         caller.require(Scope::CampaignsRead)?;
         let id = crate::campaign_jobs::lifecycle::campaign_id(id)?;
-        detail(self.db.campaigns().get(caller.account(), &id).await?)
+        detail(
+            self.db
+                .campaigns()
+                .get(caller.account(), &id)
+                .await
+                .found(Resource::Campaign)?,
+        )
     }
 
     /// `DELETE /v1/campaigns/{id}`: removes one of the caller's campaigns.
     pub async fn delete_campaign(&self, caller: &Caller, id: &str) -> Result<(), ServiceError> {
         caller.require(Scope::CampaignsDelete)?;
         let id = crate::campaign_jobs::lifecycle::campaign_id(id)?;
-        Ok(self.db.campaigns().delete(caller.account(), &id).await?)
+        Ok(self
+            .db
+            .campaigns()
+            .delete(caller.account(), &id)
+            .await
+            .found(Resource::Campaign)?)
     }
 }
 
 /// 422 `validation_failed` with one detail per MDL issue (errors and warnings).
 fn validation_failed(report: mdl::Report) -> ServiceError {
     ServiceError::ValidationFailed {
-        code: "validation_failed",
+        code: ErrorCode::ValidationFailed,
         message: MDL_INVALID.to_owned(),
         details: report
             .issues

@@ -7,7 +7,7 @@ pub mod table;
 
 use domain::auth::Scope;
 use domain::datasets::{DatasetColumn, DatasetDetail, DatasetFormat, DatasetSummary};
-use domain::error::{ErrorDetail, IssueLevel};
+use domain::error::{ErrorCode, ErrorDetail, IssueLevel};
 use domain::ids::DatasetId;
 use domain::listing::{Direction, ListParams};
 use domain::time::rfc3339_from_millis;
@@ -19,6 +19,7 @@ use store::now_ms;
 pub use schema::{check_schema, SchemaCheck, UsableRows};
 pub use table::{detect_format, parse_table, Table, MAX_COLUMNS, MAX_DATASET_BYTES, MAX_ROWS};
 
+use crate::error::{Found, Resource};
 use crate::{Caller, ServiceError, Services};
 
 /// Rows shown by `GET /v1/datasets/{id}`.
@@ -158,7 +159,10 @@ impl Services {
         caller.require(Scope::DatasetsRead)?;
         let datasets = self.db.datasets();
         let id = &dataset_id(id)?;
-        let info = datasets.get(caller.account(), id).await?;
+        let info = datasets
+            .get(caller.account(), id)
+            .await
+            .found(Resource::Dataset)?;
         let rows = datasets.rows(caller.account(), id).await?;
         Ok(DatasetDetail {
             summary: dataset_summary(&info)?,
@@ -179,7 +183,10 @@ impl Services {
         caller.require(Scope::DatasetsRead)?;
         let datasets = self.db.datasets();
         let id = &dataset_id(id)?;
-        let info = datasets.get(caller.account(), id).await?;
+        let info = datasets
+            .get(caller.account(), id)
+            .await
+            .found(Resource::Dataset)?;
         let content = datasets.content(caller.account(), id).await?;
         Ok(DatasetFile {
             filename: info.filename,
@@ -195,7 +202,8 @@ impl Services {
             .db
             .datasets()
             .delete(caller.account(), &dataset_id(id)?)
-            .await?)
+            .await
+            .found(Resource::Dataset)?)
     }
 
     /// The usable rows of one of `owner`'s datasets for `doc`, with the flagged rows as
@@ -241,7 +249,7 @@ pub struct DatasetFile {
 
 /// A dataset id from a path: a malformed one is simply not found.
 fn dataset_id(id: &str) -> Result<DatasetId, ServiceError> {
-    DatasetId::parse(id).ok_or(ServiceError::NotFound)
+    DatasetId::parse(id).ok_or(ServiceError::NotFound(Resource::Dataset))
 }
 
 /// The usable rows and warnings, or 422 `dataset_schema_mismatch` with every column problem
@@ -266,7 +274,7 @@ fn schema_result(check: SchemaCheck) -> Result<UsableRows, ServiceError> {
     } else {
         errors.extend(check.warnings);
         Err(ServiceError::ValidationFailed {
-            code: "dataset_schema_mismatch",
+            code: ErrorCode::DatasetSchemaMismatch,
             message: "The dataset does not fit the MDL document; see details.".into(),
             details: errors,
         })

@@ -12,7 +12,7 @@ pub use upload::{SignedUpload, UploadError};
 use std::collections::BTreeMap;
 
 use domain::auth::Scope;
-use domain::error::ErrorDetail;
+use domain::error::{ErrorCode, ErrorDetail};
 use domain::files::{
     ConfirmedBy, FileList, FileStatus, FileView, LengthUnit, PresignRequest, PresignResponse,
     UnitRequest,
@@ -23,6 +23,7 @@ use serde_json::Value;
 use store::files::{FileRow, NewFile};
 use store::now_ms;
 
+use crate::error::{Found, Resource};
 use crate::{Caller, ServiceError, Services};
 /// The largest part accepted by default (100 MB).
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 100 * 1000 * 1000;
@@ -116,15 +117,20 @@ impl Services {
     pub async fn confirm_file(&self, caller: &Caller, id: &str) -> Result<FileView, ServiceError> {
         caller.require(Scope::FilesWrite)?;
         let id = &file_id(id)?;
-        let file = self.db.files().get(caller.account(), id).await?;
+        let file = self
+            .db
+            .files()
+            .get(caller.account(), id)
+            .await
+            .found(Resource::File)?;
         let now = now_ms();
         let tx = self.db.begin().await?;
         if !tx.files().confirm(caller.account(), id, now).await? {
             return Err(ServiceError::InvalidState {
                 code: if file.uploaded_at.is_none() {
-                    "upload_incomplete"
+                    ErrorCode::UploadIncomplete
                 } else {
-                    "file_already_confirmed"
+                    ErrorCode::FileAlreadyConfirmed
                 },
                 message: if file.uploaded_at.is_none() {
                     "The file's bytes have not arrived yet: PUT them to the upload URL first."
@@ -136,13 +142,27 @@ impl Services {
         }
         tx.tasks().enqueue(AnalyseFile::task(id), now).await?;
         tx.commit().await?;
-        file_view(&self.db.files().get(caller.account(), id).await?)
+        file_view(
+            &self
+                .db
+                .files()
+                .get(caller.account(), id)
+                .await
+                .found(Resource::File)?,
+        )
     }
 
     /// `GET /v1/files/{id}`.
     pub async fn file(&self, caller: &Caller, id: &str) -> Result<FileView, ServiceError> {
         caller.require(Scope::FilesWrite)?;
-        file_view(&self.db.files().get(caller.account(), &file_id(id)?).await?)
+        file_view(
+            &self
+                .db
+                .files()
+                .get(caller.account(), &file_id(id)?)
+                .await
+                .found(Resource::File)?,
+        )
     }
 
     /// `GET /v1/files`: the account's files, newest first (`page`/`per_page` as elsewhere).
@@ -200,13 +220,16 @@ impl Services {
         let id = &file_id(id)?;
         let unit = mesh::Unit::from(selected);
         let files = self.db.files();
-        let file = files.get(caller.account(), id).await?;
+        let file = files
+            .get(caller.account(), id)
+            .await
+            .found(Resource::File)?;
         let analysis: mesh::Analysis = match (file.status, &file.analysis_json) {
             (FileStatus::Ready, Some(text)) => serde_json::from_str(text)
                 .map_err(|e| ServiceError::Internal(anyhow::anyhow!("file {id} analysis: {e}")))?,
             _ => {
                 return Err(ServiceError::InvalidState {
-                    code: "file_not_ready",
+                    code: ErrorCode::FileNotReady,
                     message: format!(
                         "The file is '{}'; its unit can be set once it is ready.",
                         file.status
@@ -229,7 +252,12 @@ impl Services {
                 now_ms(),
             )
             .await?;
-        file_view(&files.get(caller.account(), id).await?)
+        file_view(
+            &files
+                .get(caller.account(), id)
+                .await
+                .found(Resource::File)?,
+        )
     }
 
     fn storage(&self) -> Result<&std::sync::Arc<dyn crate::storage::ObjectStore>, ServiceError> {
@@ -259,5 +287,5 @@ fn file_view(f: &FileRow) -> Result<FileView, ServiceError> {
 
 /// A file id from a path or body: a malformed one is simply not found.
 fn file_id(id: &str) -> Result<FileId, ServiceError> {
-    FileId::parse(id).ok_or(ServiceError::NotFound)
+    FileId::parse(id).ok_or(ServiceError::NotFound(Resource::File))
 }

@@ -12,7 +12,7 @@ use domain::auth::{
     CreateApiKeyRequest, CreatedApiKey, DisplayName, Email, KeyKind, Plan, Scope, ShownOnce,
     UpdateApiKeyRequest, UserView,
 };
-use domain::error::ErrorDetail;
+use domain::error::{ErrorCode, ErrorDetail};
 use domain::ids::ApiKeyId;
 use domain::listing::{Direction, ListParams};
 use domain::time::rfc3339_from_millis;
@@ -23,6 +23,7 @@ use store::accounts::{Account, NewAccount, PasswordHash};
 use store::api_keys::{ApiKey, NewApiKey};
 use store::{now_ms, AccountId, StoreError};
 
+use crate::error::{Found, Resource};
 use crate::{ServiceError, Services};
 
 /// How a caller proved who they are.
@@ -61,7 +62,7 @@ impl Caller {
             Ok(())
         } else {
             Err(ServiceError::Forbidden {
-                code: "forbidden",
+                code: ErrorCode::Forbidden,
                 message: format!("This API key lacks the '{scope}' scope needed here."),
             })
         }
@@ -324,7 +325,7 @@ impl Services {
                 .find_by_email(&normalized)
                 .await?
                 .map(|a| (a, false))
-                .ok_or(ServiceError::NotFound),
+                .ok_or(ServiceError::NotFound(Resource::Record)),
             Err(other) => Err(other.into()),
         }
     }
@@ -489,11 +490,12 @@ impl Services {
     /// `DELETE /v1/api-keys/{id}`: revokes one of the caller's keys.
     pub async fn revoke_api_key(&self, caller: &Caller, id: &str) -> Result<(), ServiceError> {
         caller.require(Scope::Admin)?;
-        let id = ApiKeyId::parse(id).ok_or(ServiceError::NotFound)?;
+        let id = ApiKeyId::parse(id).ok_or(ServiceError::NotFound(Resource::ApiKey))?;
         self.db
             .api_keys()
             .revoke(caller.account(), &id, now_ms())
-            .await?;
+            .await
+            .found(Resource::ApiKey)?;
         Ok(())
     }
 
@@ -505,7 +507,7 @@ impl Services {
         req: UpdateApiKeyRequest,
     ) -> Result<ApiKeyView, ServiceError> {
         caller.require(Scope::Admin)?;
-        let id = ApiKeyId::parse(id).ok_or(ServiceError::NotFound)?;
+        let id = ApiKeyId::parse(id).ok_or(ServiceError::NotFound(Resource::ApiKey))?;
         let ips = req
             .allowed_ips
             .as_deref()
@@ -526,7 +528,8 @@ impl Services {
                 ips.as_deref(),
                 name.as_ref().map(DisplayName::as_str),
             )
-            .await?;
+            .await
+            .found(Resource::ApiKey)?;
         Ok(view(key))
     }
 

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use domain::auth::KeyKind;
-pub use error::ServiceError;
+pub use error::{Resource, ServiceError};
 pub use identity::{AuthFailure, AuthMethod, Caller};
 /// Milliseconds since the Unix epoch, the platform's unit of time.
 pub use store::now_ms;

@@ -18,8 +18,8 @@ use super::ApiError;
 /// Refuses cross-site unsafe requests.
 pub async fn layer(req: Request, next: Next) -> Response {
     if is_cross_site_write(&req) {
-        return ApiError::Forbidden {
-            code: "csrf_rejected",
+        return ApiError::Refused {
+            code: domain::error::ErrorCode::CsrfRejected,
             message: "This request came from another site and was refused.".into(),
         }
         .into_response();

@@ -3,12 +3,18 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use domain::error::{ErrorBody, ErrorDetail};
-use services::{AuthFailure, ServiceError};
+use domain::error::{ErrorBody, ErrorCode, ErrorDetail};
+use services::ServiceError;
 
-/// Every way a `/v1` request can fail. Internal causes are logged once and never sent.
+/// Every way a `/v1` request can fail. The status always comes from the code's row in
+/// [`ErrorCode`]; failures from the services keep their code, message and details from the
+/// services' one mapping ([`ServiceError::code`] and friends). Internal causes are logged once
+/// and never sent.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// A failure the service layer reported.
+    #[error("{}", .0.public_message())]
+    Service(ServiceError),
     /// 400 `invalid_json`: the body is not JSON at all.
     #[error("{0}")]
     InvalidJson(String),
@@ -20,29 +26,13 @@ pub enum ApiError {
         /// One entry per problem.
         details: Vec<ErrorDetail>,
     },
-    /// 422 `validation_failed`: a document (MDL) was read but breaks its rules; one detail per
-    /// problem, each with its `level`.
+    /// A refusal with its own code, found by the REST layer itself (a cross-site post, an
+    /// upload URL that is not valid, expired or used).
     #[error("{message}")]
-    ValidationFailed {
-        /// `validation_failed` or `dataset_schema_mismatch`.
-        code: &'static str,
-        /// Summary sentence.
-        message: String,
-        /// Every problem found.
-        details: Vec<ErrorDetail>,
-    },
-    /// 401 `invalid_api_key`: missing, malformed, unknown, revoked or expired credentials.
-    #[error("{0}")]
-    Unauthorized(String),
-    /// 401 `invalid_credentials`: wrong email or password (never says which).
-    #[error("The email or password is not right.")]
-    InvalidCredentials,
-    /// 403: authenticated but not allowed (e.g. `forbidden` for a missing scope).
-    #[error("{message}")]
-    Forbidden {
+    Refused {
         /// Stable code.
-        code: &'static str,
-        /// What is missing.
+        code: ErrorCode,
+        /// What happened and what to do.
         message: String,
     },
     /// 429 `rate_limit_exceeded`, with `Retry-After`.
@@ -51,32 +41,12 @@ pub enum ApiError {
         /// Seconds to wait.
         retry_after_secs: u64,
     },
-    /// 404 `not_found`: no such route or resource (also for other accounts' resources).
+    /// 404 `not_found`: no such route.
     #[error("{0}")]
     NotFound(String),
     /// 405 `method_not_allowed`.
     #[error("{0}")]
     MethodNotAllowed(String),
-    /// 409 `conflict`.
-    #[error("{0}")]
-    Conflict(String),
-    /// 409 with a specific code: the resource's state does not allow this
-    /// (`campaign_not_startable`, `campaign_not_stoppable`).
-    #[error("{message}")]
-    InvalidState {
-        /// Stable code.
-        code: &'static str,
-        /// Why.
-        message: String,
-    },
-    /// 410: something that existed is no longer usable (an expired upload URL).
-    #[error("{message}")]
-    Gone {
-        /// Stable code, e.g. `upload_url_expired`.
-        code: &'static str,
-        /// What happened and what to do.
-        message: String,
-    },
     /// 413 `payload_too_large`.
     #[error("The request body is larger than the limit of {limit} bytes.")]
     PayloadTooLarge {
@@ -86,53 +56,31 @@ pub enum ApiError {
     /// 415 `unsupported_media_type`.
     #[error("{0}")]
     UnsupportedMediaType(String),
-    /// 503 `upstream_temporarily_unavailable`: the database (or another dependency) is away.
-    #[error("A service this request needs is temporarily unavailable. Please retry shortly.")]
-    Unavailable,
-    /// 500 `internal_error`: a bug; the cause is logged with the request id.
+    /// 500 `internal_error`: a bug in the REST layer; the cause is logged with the request id.
     #[error("Something went wrong on our side. Quote the request id if you contact us.")]
     Internal(#[source] anyhow::Error),
 }
 
 impl ApiError {
-    /// The HTTP status of this error.
-    pub fn status(&self) -> StatusCode {
+    /// The stable code clients match on.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::InvalidJson(_) | ApiError::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::ValidationFailed { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unauthorized(_) | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) | ApiError::InvalidState { .. } => StatusCode::CONFLICT,
-            ApiError::Gone { .. } => StatusCode::GONE,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Service(err) => err.code(),
+            ApiError::InvalidJson(_) => ErrorCode::InvalidJson,
+            ApiError::InvalidRequest { .. } => ErrorCode::InvalidRequest,
+            ApiError::Refused { code, .. } => *code,
+            ApiError::RateLimited { .. } => ErrorCode::RateLimitExceeded,
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
+            ApiError::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            ApiError::Internal(_) => ErrorCode::InternalError,
         }
     }
 
-    /// The stable snake_case code clients match on.
-    pub fn code(&self) -> &'static str {
-        match self {
-            ApiError::InvalidJson(_) => "invalid_json",
-            ApiError::InvalidRequest { .. } => "invalid_request",
-            ApiError::ValidationFailed { code, .. } => code,
-            ApiError::Unauthorized(_) => "invalid_api_key",
-            ApiError::InvalidCredentials => "invalid_credentials",
-            ApiError::Forbidden { code, .. } | ApiError::Gone { code, .. } => code,
-            ApiError::RateLimited { .. } => "rate_limit_exceeded",
-            ApiError::NotFound(_) => "not_found",
-            ApiError::MethodNotAllowed(_) => "method_not_allowed",
-            ApiError::Conflict(_) => "conflict",
-            ApiError::InvalidState { code, .. } => code,
-            ApiError::PayloadTooLarge { .. } => "payload_too_large",
-            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
-            ApiError::Unavailable => "upstream_temporarily_unavailable",
-            ApiError::Internal(_) => "internal_error",
-        }
+    /// The HTTP status: the code's.
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.code().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     /// A 400 with one detail.
@@ -143,82 +91,53 @@ impl ApiError {
             message,
         }
     }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::Service(err) => err.retry_after(),
+            ApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
 }
 
 impl From<ServiceError> for ApiError {
     fn from(err: ServiceError) -> Self {
-        match err {
-            ServiceError::NotFound => ApiError::NotFound("That resource was not found.".into()),
-            ServiceError::Conflict(what) => ApiError::Conflict(what),
-            ServiceError::InvalidState { code, message } => {
-                ApiError::InvalidState { code, message }
-            }
-            ServiceError::Invalid(details) => ApiError::InvalidRequest {
-                message: "The request is invalid; see details.".into(),
-                details,
-            },
-            ServiceError::ValidationFailed {
-                code,
-                message,
-                details,
-            } => ApiError::ValidationFailed {
-                code,
-                message,
-                details,
-            },
-            ServiceError::Unavailable(cause) => {
-                tracing::warn!(error = format!("{cause:#}"), "dependency unavailable");
-                ApiError::Unavailable
-            }
-            ServiceError::Internal(cause) => ApiError::Internal(cause),
-            ServiceError::Unauthenticated(failure) => match failure {
-                AuthFailure::Missing => ApiError::Unauthorized(
-                    "This endpoint needs an API key: send 'Authorization: Bearer <key>'.".into(),
-                ),
-                AuthFailure::Invalid => {
-                    ApiError::Unauthorized("The API key is invalid or has been revoked.".into())
-                }
-                AuthFailure::Expired(at) => ApiError::Unauthorized(format!(
-                    "This API key expired at {at}. Create a new key."
-                )),
-                AuthFailure::AddressNotAllowed(ip) => ApiError::Forbidden {
-                    code: "forbidden",
-                    message: format!(
-                        "This API key may not be used from {ip}; see its allowed_ips."
-                    ),
-                },
-            },
-            ServiceError::InvalidCredentials => ApiError::InvalidCredentials,
-            ServiceError::Forbidden { code, message } => ApiError::Forbidden { code, message },
-            ServiceError::Throttled { retry_after_secs } => {
-                ApiError::RateLimited { retry_after_secs }
-            }
-        }
+        ApiError::Service(err)
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let request_id = services::request_id::current();
-        if let ApiError::Internal(cause) = &self {
-            tracing::error!(request_id = %request_id, error = format!("{cause:#}"), "internal error");
+        match &self {
+            ApiError::Internal(cause) => {
+                tracing::error!(request_id = %request_id, error = format!("{cause:#}"), "internal error");
+            }
+            ApiError::Service(err) => match (err.code(), err.cause()) {
+                (ErrorCode::InternalError, Some(cause)) => {
+                    tracing::error!(request_id = %request_id, error = format!("{cause:#}"), "internal error");
+                }
+                (_, Some(cause)) => {
+                    tracing::warn!(request_id = %request_id, error = format!("{cause:#}"), "dependency unavailable");
+                }
+                _ => {}
+            },
+            _ => {}
         }
         let status = self.status();
-        let retry_after = match &self {
-            ApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
-            ApiError::Unavailable => Some(5),
-            _ => None,
+        let retry_after = self.retry_after();
+        let details = match &self {
+            ApiError::InvalidRequest { details, .. } => details.clone(),
+            ApiError::Service(err) => err.details().to_vec(),
+            _ => Vec::new(),
         };
         let mut response = (
             status,
             Json(ErrorBody {
-                error: self.code().to_owned(),
+                error: self.code(),
                 message: self.to_string(),
-                details: match self {
-                    ApiError::InvalidRequest { details, .. }
-                    | ApiError::ValidationFailed { details, .. } => details,
-                    _ => Vec::new(),
-                },
+                details,
                 request_id,
             }),
         )
@@ -234,94 +153,153 @@ impl IntoResponse for ApiError {
 
 #[cfg(test)]
 mod tests {
+    use services::{AuthFailure, Resource};
+
     use super::*;
+
+    /// One value of every variant; the `match` makes adding a variant without a case here a
+    /// compile error.
+    fn every_variant() -> Vec<ApiError> {
+        let all = vec![
+            ApiError::Service(ServiceError::NotFound(Resource::Campaign)),
+            ApiError::InvalidJson("x".into()),
+            ApiError::invalid("page", "bad"),
+            ApiError::Refused {
+                code: ErrorCode::CsrfRejected,
+                message: "x".into(),
+            },
+            ApiError::RateLimited {
+                retry_after_secs: 3,
+            },
+            ApiError::NotFound("x".into()),
+            ApiError::MethodNotAllowed("x".into()),
+            ApiError::PayloadTooLarge { limit: 1 },
+            ApiError::UnsupportedMediaType("x".into()),
+            ApiError::Internal(anyhow::anyhow!("secret cause")),
+        ];
+        for err in &all {
+            match err {
+                ApiError::Service(_)
+                | ApiError::InvalidJson(_)
+                | ApiError::InvalidRequest { .. }
+                | ApiError::Refused { .. }
+                | ApiError::RateLimited { .. }
+                | ApiError::NotFound(_)
+                | ApiError::MethodNotAllowed(_)
+                | ApiError::PayloadTooLarge { .. }
+                | ApiError::UnsupportedMediaType(_)
+                | ApiError::Internal(_) => {}
+            }
+        }
+        all
+    }
 
     #[test]
     fn every_variant_has_its_status_and_code() {
+        let expected = [
+            (404, "not_found"),
+            (400, "invalid_json"),
+            (400, "invalid_request"),
+            (403, "csrf_rejected"),
+            (429, "rate_limit_exceeded"),
+            (404, "not_found"),
+            (405, "method_not_allowed"),
+            (413, "payload_too_large"),
+            (415, "unsupported_media_type"),
+            (500, "internal_error"),
+        ];
+        let all = every_variant();
+        assert_eq!(all.len(), expected.len());
+        for (err, (status, code)) in all.iter().zip(expected) {
+            assert_eq!(err.status().as_u16(), status, "{code}");
+            assert_eq!(err.code().as_str(), code);
+        }
+    }
+
+    #[test]
+    fn every_service_error_keeps_its_code_and_status() {
         let cases = [
-            (ApiError::InvalidJson("x".into()), 400, "invalid_json"),
-            (ApiError::invalid("page", "bad"), 400, "invalid_request"),
             (
-                ApiError::ValidationFailed {
-                    code: "validation_failed",
+                ServiceError::NotFound(Resource::File),
+                404,
+                "file_not_found",
+            ),
+            (ServiceError::Conflict("x".into()), 409, "conflict"),
+            (
+                ServiceError::InvalidState {
+                    code: ErrorCode::FileNotReady,
+                    message: "x".into(),
+                },
+                400,
+                "file_not_ready",
+            ),
+            (
+                ServiceError::Invalid(vec![ErrorDetail::new("name", "too long")]),
+                400,
+                "invalid_request",
+            ),
+            (
+                ServiceError::ValidationFailed {
+                    code: ErrorCode::ValidationFailed,
                     message: "x".into(),
                     details: Vec::new(),
                 },
                 422,
                 "validation_failed",
             ),
-            (ApiError::Unauthorized("x".into()), 401, "invalid_api_key"),
-            (ApiError::InvalidCredentials, 401, "invalid_credentials"),
             (
-                ApiError::Forbidden {
-                    code: "forbidden",
+                ServiceError::Unauthenticated(AuthFailure::Invalid),
+                401,
+                "invalid_api_key",
+            ),
+            (
+                ServiceError::Unauthenticated(AuthFailure::AddressNotAllowed(
+                    "192.0.2.1".parse().unwrap(),
+                )),
+                403,
+                "forbidden",
+            ),
+            (ServiceError::InvalidCredentials, 401, "invalid_credentials"),
+            (
+                ServiceError::Forbidden {
+                    code: ErrorCode::Forbidden,
                     message: "x".into(),
                 },
                 403,
                 "forbidden",
             ),
             (
-                ApiError::RateLimited {
-                    retry_after_secs: 3,
+                ServiceError::Throttled {
+                    retry_after_secs: 60,
                 },
                 429,
                 "rate_limit_exceeded",
             ),
-            (ApiError::NotFound("x".into()), 404, "not_found"),
             (
-                ApiError::MethodNotAllowed("x".into()),
-                405,
-                "method_not_allowed",
-            ),
-            (ApiError::Conflict("x".into()), 409, "conflict"),
-            (
-                ApiError::PayloadTooLarge { limit: 1 },
-                413,
-                "payload_too_large",
-            ),
-            (
-                ApiError::UnsupportedMediaType("x".into()),
-                415,
-                "unsupported_media_type",
-            ),
-            (
-                ApiError::Unavailable,
+                ServiceError::Unavailable(anyhow::anyhow!("refused")),
                 503,
                 "upstream_temporarily_unavailable",
             ),
             (
-                ApiError::Internal(anyhow::anyhow!("secret cause")),
+                ServiceError::Internal(anyhow::anyhow!("bug")),
                 500,
                 "internal_error",
             ),
         ];
         for (err, status, code) in cases {
-            assert_eq!(err.status().as_u16(), status, "{code}");
-            assert_eq!(err.code(), code);
+            let api = ApiError::from(err);
+            assert_eq!(api.status().as_u16(), status, "{code}");
+            assert_eq!(api.code().as_str(), code);
         }
     }
 
     #[test]
     fn internal_causes_are_never_in_the_message() {
-        let err = ApiError::Internal(anyhow::anyhow!("password=hunter2"));
-        assert!(!err.to_string().contains("hunter2"));
-    }
-
-    #[test]
-    fn service_errors_map_to_api_errors() {
-        let unavailable = ServiceError::Unavailable(anyhow::anyhow!("connection refused"));
-        assert_eq!(
-            ApiError::from(unavailable).status(),
-            StatusCode::SERVICE_UNAVAILABLE
-        );
-        assert_eq!(
-            ApiError::from(ServiceError::NotFound).status(),
-            StatusCode::NOT_FOUND
-        );
-        let invalid = ServiceError::Invalid(vec![ErrorDetail::new("name", "too long")]);
-        match ApiError::from(invalid) {
-            ApiError::InvalidRequest { details, .. } => assert_eq!(details[0].path, "name"),
-            other => panic!("unexpected {other:?}"),
+        for err in [
+            ApiError::Internal(anyhow::anyhow!("password=hunter2")),
+            ApiError::Service(ServiceError::Internal(anyhow::anyhow!("password=hunter2"))),
+        ] {
+            assert!(!err.to_string().contains("hunter2"));
         }
     }
 }

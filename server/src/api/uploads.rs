@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use domain::error::ErrorDetail;
+use domain::error::{ErrorCode, ErrorDetail};
 use futures::StreamExt;
 use serde::Deserialize;
 use services::files::{SignedUpload, UploadError};
@@ -28,8 +28,8 @@ pub async fn put_upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode, ApiError> {
-    let Query(q) = query.map_err(|_| ApiError::Forbidden {
-        code: "invalid_signature",
+    let Query(q) = query.map_err(|_| ApiError::Refused {
+        code: ErrorCode::InvalidSignature,
         message: "The upload URL is incomplete; use the upload_url from presign as it is.".into(),
     })?;
     let header = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
@@ -59,16 +59,16 @@ fn upload_error(e: UploadError) -> ApiError {
     let message = e.to_string();
     match e {
         UploadError::NotFound => ApiError::NotFound(message),
-        UploadError::BadSignature => ApiError::Forbidden {
-            code: "invalid_signature",
+        UploadError::BadSignature => ApiError::Refused {
+            code: ErrorCode::InvalidSignature,
             message,
         },
-        UploadError::Expired => ApiError::Gone {
-            code: "upload_url_expired",
+        UploadError::Expired => ApiError::Refused {
+            code: ErrorCode::UploadUrlExpired,
             message,
         },
-        UploadError::Used => ApiError::InvalidState {
-            code: "upload_url_used",
+        UploadError::Used => ApiError::Refused {
+            code: ErrorCode::UploadUrlUsed,
             message,
         },
         UploadError::WrongContentType { expected } => ApiError::InvalidRequest {

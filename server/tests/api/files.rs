@@ -356,7 +356,7 @@ async fn a_corrupt_stl_fails_with_its_reason() {
         Some(json!({"selected_unit": "mm", "confirmed_by": "user"})),
     )
     .await
-    .assert_error(409, "file_not_ready");
+    .assert_error(400, "file_not_ready");
 }
 
 #[tokio::test]
@@ -419,6 +419,29 @@ async fn another_account_cannot_see_or_change_a_file_and_the_catalog_is_public()
         .all(|i| i["base_rate_per_g"].as_f64().unwrap() > 0.0
             && i["lead_time_min_days"].as_u64() <= i["lead_time_max_days"].as_u64()));
     assert_eq!(c["supported_execution_modes"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn an_unknown_or_malformed_file_id_is_the_seeds_file_not_found() {
+    let app = TestApp::spawn().await;
+    let key = app.connect("no-such-file@example.com").await.api_key;
+    for id in ["0b6f7d1c-3f3e-4a51-9a37-5c3f1b2d7e90", "not-a-uuid"] {
+        app.get_as(&key, &format!("/v1/files/{id}"))
+            .await
+            .assert_error(404, "file_not_found");
+        app.call(
+            &key,
+            Method::POST,
+            "/v1/files/confirm",
+            Some(json!({"file_id": id})),
+        )
+        .await
+        .assert_error(404, "file_not_found");
+    }
+    // Discover keeps the generic code.
+    app.get_as(&key, "/v1/campaigns/camp_nope")
+        .await
+        .assert_error(404, "not_found");
 }
 
 #[tokio::test]

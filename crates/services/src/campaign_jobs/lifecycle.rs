@@ -8,7 +8,7 @@ use domain::campaigns::{
     CampaignResults, CampaignStatus, CandidateStatus, CandidateView, ConvergencePoint,
     EvaluationInput, EvaluationsAccepted, JobView, ResultRow,
 };
-use domain::error::ErrorDetail;
+use domain::error::{ErrorCode, ErrorDetail};
 use domain::ids::{CampaignId, JobId};
 use serde_json::Value;
 use store::evaluations::PostedResult;
@@ -16,11 +16,12 @@ use store::now_ms;
 
 use super::DEFAULT_TIMEOUT_HOURS;
 use super::{counts, job_view, named, objective_names, stored_mdl, RunCampaignJob};
+use crate::error::{Found, Resource};
 use crate::{Caller, ServiceError, Services};
 
 /// A campaign id from a path: a malformed one is simply not found.
 pub(crate) fn campaign_id(id: &str) -> Result<CampaignId, ServiceError> {
-    CampaignId::parse(id).ok_or(ServiceError::NotFound)
+    CampaignId::parse(id).ok_or(ServiceError::NotFound(Resource::Campaign))
 }
 
 impl Services {
@@ -34,7 +35,12 @@ impl Services {
     ) -> Result<JobView, ServiceError> {
         caller.require(Scope::CampaignsWrite)?;
         let id = campaign_id(id)?;
-        let campaign = self.db.campaigns().get(caller.account(), &id).await?;
+        let campaign = self
+            .db
+            .campaigns()
+            .get(caller.account(), &id)
+            .await
+            .found(Resource::Campaign)?;
         let hours = timeout_hours.unwrap_or(DEFAULT_TIMEOUT_HOURS);
         if !(hours > 0.0 && hours <= 24.0 * 30.0) {
             return Err(ServiceError::invalid(
@@ -50,7 +56,7 @@ impl Services {
             .start(caller.account(), &id, timeout_at, now)
             .await?
             .ok_or_else(|| ServiceError::InvalidState {
-                code: "campaign_not_startable",
+                code: ErrorCode::CampaignNotStartable,
                 message: format!(
                     "Only a campaign in status 'created' can start; this one is '{}'.",
                     campaign.status
@@ -71,13 +77,18 @@ impl Services {
     pub async fn stop_campaign(&self, caller: &Caller, id: &str) -> Result<JobView, ServiceError> {
         caller.require(Scope::CampaignsWrite)?;
         let id = campaign_id(id)?;
-        let campaign = self.db.campaigns().get(caller.account(), &id).await?;
+        let campaign = self
+            .db
+            .campaigns()
+            .get(caller.account(), &id)
+            .await
+            .found(Resource::Campaign)?;
         let jobs = self.db.campaign_jobs();
         if campaign.status != CampaignStatus::Running
             || !jobs.request_cancel(caller.account(), &id, now_ms()).await?
         {
             return Err(ServiceError::InvalidState {
-                code: "campaign_not_stoppable",
+                code: ErrorCode::CampaignNotStoppable,
                 message: format!(
                     "Only a running campaign can stop; this one is '{}'.",
                     campaign.status
@@ -87,7 +98,7 @@ impl Services {
         let job = jobs
             .latest_job(caller.account(), &id)
             .await?
-            .ok_or(ServiceError::NotFound)?;
+            .ok_or(ServiceError::NotFound(Resource::Job))?;
         self.wake_waiting_job(&job.id).await?;
         Ok(job_view(
             &job,
@@ -133,7 +144,12 @@ impl Services {
             })
             .transpose()?;
         let id = campaign_id(id)?;
-        let campaign = self.db.campaigns().get(caller.account(), &id).await?;
+        let campaign = self
+            .db
+            .campaigns()
+            .get(caller.account(), &id)
+            .await
+            .found(Resource::Campaign)?;
         let names = objective_names(&stored_mdl(&campaign)?);
         Ok(self
             .db
@@ -162,11 +178,16 @@ impl Services {
     ) -> Result<EvaluationsAccepted, ServiceError> {
         caller.require(Scope::CampaignsWrite)?;
         let id = campaign_id(id)?;
-        let campaign = self.db.campaigns().get(caller.account(), &id).await?;
+        let campaign = self
+            .db
+            .campaigns()
+            .get(caller.account(), &id)
+            .await
+            .found(Resource::Campaign)?;
         let document = stored_mdl(&campaign)?;
         if document.evaluator != mdl::Evaluator::External {
             return Err(ServiceError::InvalidState {
-                code: "campaign_not_awaiting_evaluations",
+                code: ErrorCode::CampaignNotAwaitingEvaluations,
                 message: "Only a lab-in-the-loop campaign (evaluator 'external') takes posted \
                           results; this one is evaluated by the server."
                     .into(),
@@ -182,7 +203,7 @@ impl Services {
         // A stopped or finished campaign's last batch stays listed, but takes no results.
         if pending.is_empty() || campaign.status != CampaignStatus::Running {
             return Err(ServiceError::InvalidState {
-                code: "campaign_not_awaiting_evaluations",
+                code: ErrorCode::CampaignNotAwaitingEvaluations,
                 message: format!(
                     "No candidates are waiting for results; the campaign is '{}'.",
                     campaign.status
@@ -229,7 +250,12 @@ impl Services {
     ) -> Result<CampaignResults, ServiceError> {
         caller.require(Scope::CampaignsRead)?;
         let id = campaign_id(id)?;
-        let campaign = self.db.campaigns().get(caller.account(), &id).await?;
+        let campaign = self
+            .db
+            .campaigns()
+            .get(caller.account(), &id)
+            .await
+            .found(Resource::Campaign)?;
         let document = stored_mdl(&campaign)?;
         let evaluations = self.db.evaluations().evaluations(&id).await?;
         let names = objective_names(&document);

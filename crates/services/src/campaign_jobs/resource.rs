@@ -5,7 +5,7 @@ use domain::auth::Scope;
 use domain::campaigns::{
     JobDetail, JobLogLine, JobProgress, JobStatus, JobTiming, JobView, LogLevel,
 };
-use domain::error::ErrorDetail;
+use domain::error::{ErrorCode, ErrorDetail};
 use domain::ids::{CampaignId, JobId};
 use domain::listing::{Direction, ListParams};
 use domain::time::rfc3339_from_millis;
@@ -13,11 +13,12 @@ use store::campaign_jobs::{CampaignJob, JobFilter};
 use store::now_ms;
 
 use super::{counts, job_fields, job_view, RunCampaignJob, DEFAULT_TIMEOUT_HOURS};
+use crate::error::{Found, Resource};
 use crate::{Caller, ServiceError, Services};
 
 /// A job id from a path: a malformed one is simply not found.
 fn job_id(id: &str) -> Result<JobId, ServiceError> {
-    JobId::parse(id).ok_or(ServiceError::NotFound)
+    JobId::parse(id).ok_or(ServiceError::NotFound(Resource::Job))
 }
 
 impl Services {
@@ -72,12 +73,14 @@ impl Services {
             .db
             .campaign_jobs()
             .job(caller.account(), &job_id(id)?)
-            .await?;
+            .await
+            .found(Resource::Job)?;
         let campaign = self
             .db
             .campaigns()
             .get(caller.account(), &job.campaign_id)
-            .await?;
+            .await
+            .found(Resource::Campaign)?;
         let end = job.finished_at.unwrap_or_else(now_ms);
         let elapsed = job
             .started_at
@@ -173,13 +176,13 @@ impl Services {
         caller.require(Scope::CampaignsWrite)?;
         let id = job_id(id)?;
         let jobs = self.db.campaign_jobs();
-        let job = jobs.job(caller.account(), &id).await?;
+        let job = jobs.job(caller.account(), &id).await.found(Resource::Job)?;
         if !jobs
             .request_cancel_job(caller.account(), &id, now_ms())
             .await?
         {
             return Err(ServiceError::InvalidState {
-                code: "job_not_cancellable",
+                code: ErrorCode::JobNotCancellable,
                 message: format!(
                     "Only a queued or running job can be cancelled; this one is '{}'.",
                     job.status
@@ -187,8 +190,11 @@ impl Services {
             });
         }
         self.wake_waiting_job(&id).await?;
-        self.job_with_counts(caller, jobs.job(caller.account(), &id).await?)
-            .await
+        self.job_with_counts(
+            caller,
+            jobs.job(caller.account(), &id).await.found(Resource::Job)?,
+        )
+        .await
     }
 
     /// `POST /v1/jobs/{id}/retry`: a new job for the campaign of a failed or cancelled job,
@@ -209,7 +215,7 @@ impl Services {
             )
             .await?
             .ok_or_else(|| ServiceError::InvalidState {
-                code: "job_not_retryable",
+                code: ErrorCode::JobNotRetryable,
                 message:
                     "Only the newest job of a campaign, once failed or cancelled, can be retried."
                         .into(),
@@ -231,7 +237,8 @@ impl Services {
             .db
             .campaigns()
             .get(caller.account(), &job.campaign_id)
-            .await?;
+            .await
+            .found(Resource::Campaign)?;
         Ok(job_view(
             &job,
             counts(&job, campaign.budget, campaign.evaluations_completed),

@@ -21,6 +21,7 @@ use store::tasks::{Handles, TaskContext};
 
 use super::lab::LabBatch;
 use super::{objective_names, stored_mdl, RunCampaignJob};
+use crate::error::{Found, Resource};
 use crate::{ServiceError, Services};
 
 #[async_trait::async_trait]
@@ -131,7 +132,8 @@ impl<'a> Run<'a> {
             .db
             .campaigns()
             .get(&job.account_id, &job.campaign_id)
-            .await?;
+            .await
+            .found(Resource::Campaign)?;
         let Ok(document) = stored_mdl(&campaign) else {
             let why = "the stored MDL is invalid";
             end_job(
@@ -509,7 +511,7 @@ async fn end_job(
         hub.publish(
             &job.campaign_id,
             ProgressEvent::Error {
-                code: "job_failed".to_owned(),
+                code: domain::error::ErrorCode::JobFailed,
                 message: why.to_owned(),
                 iteration: totals.iterations,
             },
