@@ -1,4 +1,4 @@
-//! How times, durations and sizes read on the pages.
+//! How times, durations, sizes and failures read on the pages.
 
 /// `2026-11-23T07:39:18.123Z` as `2026-11-23 07:39:18 UTC`; anything else unchanged.
 pub(crate) fn short_time(rfc3339: &str) -> String {
@@ -35,9 +35,25 @@ pub(crate) fn human_size(bytes: u64) -> String {
     }
 }
 
+/// `message (request id …)`: a failure as a sentence, with the request id to quote to support
+/// when the server gave one.
+#[cfg(any(feature = "hydrate", test))]
+pub(crate) fn with_request_id(message: &str, request_id: Option<&str>) -> String {
+    match request_id {
+        Some(id) => format!("{message} (request id {id})"),
+        None => message.to_owned(),
+    }
+}
+
+/// A server function's failure as a sentence, with its request id.
+#[cfg(feature = "hydrate")]
+pub(crate) fn error_text(error: &crate::error::AppError) -> String {
+    with_request_id(&error.message, error.request_id.as_deref())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{duration, short_time};
+    use super::{duration, short_time, with_request_id};
 
     #[test]
     fn times_are_shown_to_the_second_in_utc() {
@@ -54,5 +70,14 @@ mod tests {
         assert_eq!(duration(185.0), "3 min 05 s");
         assert_eq!(duration(7620.0), "2 h 07 min");
         assert_eq!(duration(f64::NAN), "—");
+    }
+
+    #[test]
+    fn failures_quote_the_request_id_when_there_is_one() {
+        assert_eq!(
+            with_request_id("The file is too large.", Some("req_1")),
+            "The file is too large. (request id req_1)"
+        );
+        assert_eq!(with_request_id("Offline.", None), "Offline.");
     }
 }

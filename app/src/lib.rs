@@ -11,6 +11,8 @@ mod format;
 pub mod pages;
 mod routes;
 pub mod server_fns;
+#[cfg(any(feature = "hydrate", test))]
+mod xhr_upload;
 
 use leptos::prelude::*;
 use leptos_meta::MetaTags;

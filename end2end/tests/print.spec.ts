@@ -1,5 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { AuthPages, uniqueEmail } from "./fixtures/auth_pages";
+import { PrintPage } from "./fixtures/print_page";
 import { ShellPage } from "./fixtures/shell_page";
 
 /** A binary STL of an axis-aligned box from the origin to (x, y, z), outward normals. */
@@ -49,85 +50,50 @@ function sphereStl(r: number, rings: number, segments: number): Buffer {
   return buf;
 }
 
-/** How many of the canvas's pixels differ clearly from its corner (the background). */
-async function partPixels(page: Page): Promise<number> {
-  return page.getByTestId("preview").evaluate((canvas: HTMLCanvasElement) => {
-    const copy = document.createElement("canvas");
-    copy.width = canvas.width;
-    copy.height = canvas.height;
-    const ctx = copy.getContext("2d")!;
-    ctx.drawImage(canvas, 0, 0);
-    const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
-    const [r0, g0, b0] = [data[0], data[1], data[2]];
-    let count = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      if (Math.abs(data[i] - r0) + Math.abs(data[i + 1] - g0) + Math.abs(data[i + 2] - b0) > 40) count++;
-    }
-    return count;
-  });
-}
-
 test("an STL uploads with progress, is analysed, shows in 3D, and its unit can be corrected", async ({ page }, testInfo) => {
   const auth = new AuthPages(page);
   const shell = new ShellPage(page);
+  const print = new PrintPage(page);
   const email = uniqueEmail("print");
   await auth.signUp("Pat Printer", email);
   await auth.expectAccount(email);
 
-  await page.goto("/print");
+  await print.goto();
   await shell.waitForHydration();
-  await expect(page.getByText("No parts yet.")).toBeVisible();
-  await expect(page.getByTestId("preview-note")).toBeVisible();
-  await page.getByLabel("Choose an STL file").setInputFiles({
-    name: "box.stl",
-    mimeType: "model/stl",
-    buffer: boxStl(20, 30, 40),
-  });
+  await expect(print.noParts).toBeVisible();
+  await expect(print.previewNote).toBeVisible();
+  await print.upload("box.stl", boxStl(20, 30, 40));
 
   // The bytes go up with a progress bar, then the analysis runs.
-  const progress = page.getByRole("progressbar");
-  await expect(progress).toHaveAttribute("value", "100");
-  await expect(page.getByLabel("Uploaded")).toBeVisible();
-  await expect(page.getByTestId("part-status")).toHaveAttribute("data-status", "ready");
-  await expect(page.getByTestId("upload-error")).toHaveCount(0);
+  await expect(print.progress).toHaveAttribute("value", "100");
+  await expect(print.uploaded).toBeVisible();
+  await print.expectStatus("ready");
+  await expect(print.uploadError).toHaveCount(0);
 
   // Metrics from the server.
-  const bbox = page.getByTestId("metric-bbox");
-  await expect(bbox).toHaveText("20 × 30 × 40 mm");
-  await expect(page.getByTestId("metric-volume")).toHaveText("24 cm³");
-  await expect(page.getByTestId("metrics")).toContainText("Triangles12");
-  await expect(page.getByTestId("warnings")).toHaveText("No warnings.");
-  await expect(page.getByRole("radio", { name: "mm" })).toBeChecked();
+  await expect(print.bbox).toHaveText("20 × 30 × 40 mm");
+  await expect(print.volume).toHaveText("24 cm³");
+  await expect(print.metrics).toContainText("Triangles12");
+  await expect(print.warnings).toHaveText("No warnings.");
+  await expect(print.unit("mm")).toBeChecked();
 
   // The 3D preview draws the part: many pixels are not background.
-  const canvas = page.getByTestId("preview");
-  await expect(canvas).toBeVisible();
-  await expect(canvas).toHaveAttribute("data-first-frame-ms", /\d+/);
-  await expect(page.getByTestId("preview-dims")).toHaveText("Bounding box: 20 × 30 × 40 mm");
-  const drawn = await partPixels(page);
+  await expect(print.preview).toBeVisible();
+  await expect(print.preview).toHaveAttribute("data-first-frame-ms", /\d+/);
+  await expect(print.previewDims).toHaveText("Bounding box: 20 × 30 × 40 mm");
+  const drawn = await print.previewPixels();
   const total = 800 * 500;
   expect(drawn).toBeGreaterThan(total * 0.05);
   expect(drawn).toBeLessThan(total * 0.95);
 
   // Orbiting redraws on demand: the picture changes.
-  const picture = () =>
-    canvas.evaluate((c: HTMLCanvasElement) => {
-      const url = c.toDataURL();
-      let h = 0;
-      for (let i = 0; i < url.length; i++) h = (h * 31 + url.charCodeAt(i)) | 0;
-      return h;
-    });
-  const before = await picture();
-  await canvas.scrollIntoViewIfNeeded();
-  await canvas.screenshot({ path: testInfo.outputPath("preview.png") });
-  const box = (await canvas.boundingBox())!;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(box.x + box.width / 2 + 120, box.y + box.height / 2 + 30, { steps: 5 });
-  await page.mouse.up();
-  await expect.poll(picture).not.toBe(before);
-  await page.getByRole("button", { name: "Fit to view" }).click();
-  expect(await partPixels(page)).toBeGreaterThan(total * 0.05);
+  const before = await print.previewPicture();
+  await print.preview.scrollIntoViewIfNeeded();
+  await print.preview.screenshot({ path: testInfo.outputPath("preview.png") });
+  await print.orbitPreview(120, 30);
+  await expect.poll(() => print.previewPicture()).not.toBe(before);
+  await print.fitToView.click();
+  expect(await print.previewPixels()).toBeGreaterThan(total * 0.05);
 
   // Inches: everything 25.4 times larger, at once and after a reload.
   // The page rescales at once, before the server has answered the save.
@@ -137,86 +103,86 @@ test("an STL uploads with progress, is analysed, shows in 3D, and its unit can b
     await held;
     await route.continue();
   });
-  await page.getByRole("radio", { name: "in" }).check();
-  await expect(bbox).toHaveText("20 × 30 × 40 in = 508 × 762 × 1016 mm", { timeout: 2_000 });
-  await expect(page.getByTestId("metric-volume")).toHaveText("393289.536 cm³", { timeout: 1_000 });
+  await print.unit("in").check();
+  await expect(print.bbox).toHaveText("20 × 30 × 40 in = 508 × 762 × 1016 mm", { timeout: 2_000 });
+  await expect(print.volume).toHaveText("393289.536 cm³", { timeout: 1_000 });
   const saved = page.waitForResponse("**/api/fn/set_part_unit");
   release();
   expect((await saved).ok()).toBeTruthy();
-  await expect(page.getByTestId("preview-dims")).toHaveText("Bounding box: 20 × 30 × 40 in");
-  await expect(page.getByTestId("warnings")).toContainText("Too large");
-  await expect(page.getByTestId("part")).toContainText("in (chosen by you)");
+  await expect(print.previewDims).toHaveText("Bounding box: 20 × 30 × 40 in");
+  await expect(print.warnings).toContainText("Too large");
+  await expect(print.part).toContainText("in (chosen by you)");
 
   await expect(page).toHaveURL(/\/print\?file=/);
   await expect.poll(async () => (await page.request.get(page.url().replace(/.*file=/, "/v1/files/"))).json())
     .toMatchObject({ selected_unit: "in" });
   await page.reload();
   await shell.waitForHydration();
-  await expect(page.getByRole("radio", { name: "in" })).toBeChecked();
-  await expect(bbox).toHaveText("20 × 30 × 40 in = 508 × 762 × 1016 mm");
-  await expect(page.getByRole("row", { name: /box\.stl/ })).toContainText("20 × 30 × 40 in");
+  await expect(print.unit("in")).toBeChecked();
+  await expect(print.bbox).toHaveText("20 × 30 × 40 in = 508 × 762 × 1016 mm");
+  await expect(print.row(/box\.stl/)).toContainText("20 × 30 × 40 in");
   // A part from an earlier visit: its metrics, and a note where the preview would be.
-  await expect(page.getByTestId("preview-note")).toBeVisible();
+  await expect(print.previewNote).toBeVisible();
 });
 
 test("a large part shows at once as a coarse proxy, then in full detail", async ({ page }) => {
   const auth = new AuthPages(page);
   const shell = new ShellPage(page);
+  const print = new PrintPage(page);
   await auth.signUp("Pat Large", uniqueEmail("print-large"));
-  await page.goto("/print");
+  await print.goto();
   await shell.waitForHydration();
   const logs: string[] = [];
   page.on("console", (m) => logs.push(m.text()));
   // 120,000 triangles: above the proxy threshold.
-  await page.getByLabel("Choose an STL file").setInputFiles({ name: "ball.stl", mimeType: "model/stl", buffer: sphereStl(25, 200, 300) });
-  const canvas = page.getByTestId("preview");
-  await expect(canvas).toHaveAttribute("data-first-frame-ms", /\d+/, { timeout: 30_000 });
+  await print.upload("ball.stl", sphereStl(25, 200, 300));
+  await expect(print.preview).toHaveAttribute("data-first-frame-ms", /\d+/, { timeout: 30_000 });
   expect(logs.join("\n")).toContain("coarse proxy");
-  await expect(canvas).toBeVisible();
-  expect(await partPixels(page)).toBeGreaterThan(800 * 500 * 0.05);
-  await expect(canvas).toHaveAttribute("data-full-frame-ms", /\d+/, { timeout: 30_000 });
-  expect(await partPixels(page)).toBeGreaterThan(800 * 500 * 0.05);
-  await expect(page.getByTestId("part-status")).toHaveAttribute("data-status", /ready|failed/, { timeout: 30_000 });
+  await expect(print.preview).toBeVisible();
+  expect(await print.previewPixels()).toBeGreaterThan(800 * 500 * 0.05);
+  await expect(print.preview).toHaveAttribute("data-full-frame-ms", /\d+/, { timeout: 30_000 });
+  expect(await print.previewPixels()).toBeGreaterThan(800 * 500 * 0.05);
+  await print.expectStatus(/ready|failed/, { timeout: 30_000 });
 });
 
 test("a file that is not an STL is refused before uploading", async ({ page }) => {
   const auth = new AuthPages(page);
   const shell = new ShellPage(page);
+  const print = new PrintPage(page);
   await auth.signUp("Pat Wrong", uniqueEmail("print-wrong"));
-  await page.goto("/print");
+  await print.goto();
   await shell.waitForHydration();
-  await page.getByLabel("Choose an STL file").setInputFiles({
-    name: "notes.txt",
-    mimeType: "text/plain",
-    buffer: Buffer.from("hello"),
-  });
-  await expect(page.getByTestId("upload-error")).toContainText("not an STL file");
+  await print.upload("notes.txt", Buffer.from("hello"), "text/plain");
+  await expect(print.uploadError).toContainText("not an STL file");
 });
 
 test("a corrupt STL fails its analysis with the reason", async ({ page }) => {
   const auth = new AuthPages(page);
   const shell = new ShellPage(page);
+  const print = new PrintPage(page);
   await auth.signUp("Pat Corrupt", uniqueEmail("print-corrupt"));
-  await page.goto("/print");
+  await print.goto();
   await shell.waitForHydration();
   const bad = Buffer.alloc(84 + 10);
   bad.writeUInt32LE(1000, 80);
-  await page.getByLabel("Choose an STL file").setInputFiles({ name: "broken.stl", mimeType: "model/stl", buffer: bad });
-  await expect(page.getByTestId("part-status")).toHaveAttribute("data-status", "failed");
-  await expect(page.getByTestId("analysis-failed")).toContainText("The analysis failed: ");
+  await print.upload("broken.stl", bad);
+  await print.expectStatus("failed");
+  await expect(print.analysisFailed).toContainText("The analysis failed: ");
 });
 
 test("visitors are invited to sign in @nojs", async ({ page }) => {
-  await page.goto("/print");
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Print");
-  await expect(page.getByTestId("print-signin")).toContainText("Sign in");
-  await expect(page.getByTestId("preview")).toHaveCount(0);
+  const print = new PrintPage(page);
+  await print.goto();
+  await expect(print.heading).toHaveText("Print");
+  await expect(print.signInInvite).toContainText("Sign in");
+  await expect(print.preview).toHaveCount(0);
 });
 
 test("without JavaScript the page explains why and still lists parts and their metrics @js-off-only", async ({
   page,
 }) => {
   const auth = new AuthPages(page);
+  const print = new PrintPage(page);
   const email = uniqueEmail("print-nojs");
   await auth.signUp("Pat Static", email);
   await auth.expectAccount(email);
@@ -234,15 +200,15 @@ test("without JavaScript the page explains why and still lists parts and their m
   expect(confirm.ok(), await confirm.text()).toBeTruthy();
   await expect.poll(async () => (await (await page.request.get(`/v1/files/${file_id}`)).json()).status).toBe("ready");
 
-  await page.goto("/print");
-  await expect(page.getByTestId("print-nojs")).toContainText("need JavaScript");
-  const row = page.getByRole("row", { name: /static-box\.stl/ });
+  await print.goto();
+  await expect(print.noJsNote).toContainText("need JavaScript");
+  const row = print.row(/static-box\.stl/);
   await expect(row).toContainText("Ready");
   await expect(row).toContainText("20 × 30 × 40 mm");
   await expect(row).toContainText("24 cm³");
   await row.getByRole("link", { name: "static-box.stl" }).click();
   await expect(page).toHaveURL(new RegExp(`/print\\?file=${file_id}`));
-  await expect(page.getByTestId("metric-bbox")).toHaveText("20 × 30 × 40 mm");
-  await expect(page.getByTestId("metrics")).toContainText("Watertightyes");
-  await expect(page.getByTestId("preview-note")).toBeVisible();
+  await expect(print.bbox).toHaveText("20 × 30 × 40 mm");
+  await expect(print.metrics).toContainText("Watertightyes");
+  await expect(print.previewNote).toBeVisible();
 });

@@ -150,12 +150,14 @@ fn UploadForm(on_done: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoVi
 
 #[cfg(feature = "hydrate")]
 mod upload {
-    //! The browser side of an upload: `XMLHttpRequest`, because it reports upload progress.
+    //! The browser side of the upload: the form's fields through [`crate::xhr_upload`].
 
     use leptos::prelude::*;
-    use wasm_bindgen::closure::Closure;
+    use leptos::task::spawn_local;
     use wasm_bindgen::JsCast;
-    use web_sys::{FormData, HtmlFormElement, ProgressEvent, XmlHttpRequest};
+    use web_sys::{FormData, HtmlFormElement};
+
+    use crate::xhr_upload::{self, Payload, UploadError};
 
     /// Sends the form's fields; on success opens the new dataset, on failure shows the
     /// server's message with its request id.
@@ -171,10 +173,8 @@ mod upload {
         else {
             return;
         };
-        let (Ok(data), Ok(xhr)) = (FormData::new_with_form(&form), XmlHttpRequest::new()) else {
-            error.set(Some(
-                "This browser cannot upload files from this page.".into(),
-            ));
+        let Ok(data) = FormData::new_with_form(&form) else {
+            error.set(Some(UploadError::Unsupported.to_string()));
             return;
         };
         // Empty optional fields are left out rather than sent blank.
@@ -189,59 +189,26 @@ mod upload {
         }
         error.set(None);
         progress.set(Some(0));
-        if let Ok(upload) = xhr.upload() {
-            let on_progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |e: ProgressEvent| {
-                if e.length_computable() && e.total() > 0.0 {
-                    progress.set(Some((e.loaded() / e.total() * 100.0).round() as u32));
-                }
-            });
-            upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
-            on_progress.forget();
-        }
-        let request = xhr.clone();
-        let on_load = Closure::<dyn FnMut()>::new(move || {
-            progress.set(None);
-            let status = request.status().unwrap_or(0);
-            let body = request.response_text().ok().flatten().unwrap_or_default();
-            let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            if status == 201 {
-                on_done();
-                if let Some(id) = json["data"]["id"].as_str() {
-                    let _ = window().location().set_href(&format!("/datasets/{id}"));
-                }
-                return;
-            }
-            let mut message = json["message"]
-                .as_str()
-                .unwrap_or("The upload failed.")
-                .to_owned();
-            if let Some(details) = json["details"].as_array() {
-                for d in details.iter().take(5) {
-                    message.push_str(&format!(
-                        " {}: {}.",
-                        d["path"].as_str().unwrap_or_default(),
-                        d["message"].as_str().unwrap_or_default()
-                    ));
-                }
-            }
-            if let Some(id) = json["request_id"].as_str() {
-                message.push_str(&format!(" (request id {id})"));
-            }
-            error.set(Some(message));
+        let upload = xhr_upload::start("POST", "/v1/datasets", Payload::Form(&data), move |p| {
+            progress.set(Some(p))
         });
-        xhr.set_onload(Some(on_load.as_ref().unchecked_ref()));
-        on_load.forget();
-        let on_error = Closure::<dyn FnMut()>::new(move || {
+        spawn_local(async move {
+            let answer = match upload {
+                Ok(upload) => upload.finish().await,
+                Err(e) => Err(e),
+            };
             progress.set(None);
-            error.set(Some("The upload could not reach the server.".into()));
+            match answer {
+                Ok(body) => {
+                    on_done();
+                    let created: serde_json::Value =
+                        serde_json::from_str(&body).unwrap_or_default();
+                    if let Some(id) = created["data"]["id"].as_str() {
+                        let _ = window().location().set_href(&format!("/datasets/{id}"));
+                    }
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
         });
-        xhr.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        on_error.forget();
-        if xhr.open("POST", "/v1/datasets").is_err()
-            || xhr.send_with_opt_form_data(Some(&data)).is_err()
-        {
-            progress.set(None);
-            error.set(Some("The upload could not start.".into()));
-        }
     }
 }

@@ -3,62 +3,180 @@
 //! JavaScript; the list and a part's metrics (`/print?file=<id>`) render on the server.
 
 use domain::files::{ConfirmedBy, FileStatus, FileView};
+use domain::ids::FileId;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use mesh::{Metrics, Unit, Warning};
+use serde::Deserialize;
 
 use crate::error::{AppError, AppErrorView};
 use crate::format::{human_size, short_time};
+use crate::pages::auth::user_resource;
 use crate::server_fns::files::{get_part, list_parts};
+
+/// Where the part on screen is, from the one the address names to an upload's analysis: the
+/// one state the upload zone, the preview's caption and the panel are drawn from. Starting an
+/// upload puts it on screen; choosing a part from the list gives the screen back to the
+/// address.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    not(feature = "hydrate"),
+    allow(
+        dead_code,
+        reason = "only the browser uploads; the server renders `FromAddress`"
+    )
+)]
+pub(crate) enum Stage {
+    /// Nothing of this visit's own: the panel shows the part the address names (if any), as
+    /// the server rendered it.
+    FromAddress,
+    /// A part of the list, as changed in this browser (its unit) outside any upload.
+    Edited(FileView),
+    /// An upload is asking the server where its bytes go.
+    Preparing,
+    /// The bytes are on their way; the share sent so far.
+    Uploading {
+        /// Percent of the bytes sent.
+        percent: u32,
+    },
+    /// Uploaded; the server analyses the part (polled here), known once the analysis is queued.
+    Analysing(Option<FileView>),
+    /// The uploaded part once its analysis has ended (ready or failed), with changes made here.
+    Analysed(FileView),
+    /// The upload stopped; why, in words.
+    Failed(String),
+}
+
+impl Stage {
+    /// The part on screen when this visit has its own copy of it; `None` shows the address's.
+    fn part(&self) -> Option<&FileView> {
+        match self {
+            Stage::Edited(part) | Stage::Analysing(Some(part)) | Stage::Analysed(part) => {
+                Some(part)
+            }
+            _ => None,
+        }
+    }
+
+    /// The upload's progress bar, in percent: from the upload's start until it is replaced.
+    fn progress(&self) -> Option<u32> {
+        match self {
+            Stage::Preparing => Some(0),
+            Stage::Uploading { percent } => Some(*percent),
+            Stage::Analysing(_) | Stage::Analysed(_) => Some(100),
+            _ => None,
+        }
+    }
+
+    /// What the upload is doing, in words.
+    fn status(&self) -> Option<&'static str> {
+        match self {
+            Stage::Preparing => Some("Preparing the upload…"),
+            Stage::Uploading { .. } => Some("Uploading…"),
+            Stage::Analysing(_) => Some("Uploaded; analysing…"),
+            Stage::Analysed(part) if part.status == FileStatus::Ready => Some("Analysed."),
+            Stage::Analysed(_) => Some("The analysis failed."),
+            _ => None,
+        }
+    }
+
+    /// Why the upload stopped.
+    fn failure(&self) -> Option<String> {
+        match self {
+            Stage::Failed(reason) => Some(reason.clone()),
+            _ => None,
+        }
+    }
+
+    /// Records how much of the upload has been sent; late reports, once the upload has moved
+    /// on, change nothing.
+    #[cfg(any(feature = "hydrate", test))]
+    pub(crate) fn sent(&mut self, share: u32) {
+        if let Stage::Uploading { percent } = self {
+            *percent = share;
+        }
+    }
+
+    /// Puts `part` in place of this visit's copy of it, keeping the stage (an analysed upload
+    /// keeps its status line). Changes nothing if another part is on screen by now.
+    fn replace(&mut self, part: FileView) {
+        if let Stage::Edited(shown) | Stage::Analysing(Some(shown)) | Stage::Analysed(shown) = self
+        {
+            if shown.id == part.id {
+                *shown = part;
+            }
+        }
+    }
+
+    /// Shows `part`, the one on screen, as changed here.
+    fn edit(&mut self, part: FileView) {
+        if self.part().is_some_and(|shown| shown.id == part.id) {
+            self.replace(part);
+        } else {
+            *self = Stage::Edited(part);
+        }
+    }
+
+    /// Gives the screen back to the address (a part was chosen from the list); an upload still
+    /// on its way keeps reporting.
+    fn show_address(&mut self) {
+        if self.part().is_some() {
+            *self = Stage::FromAddress;
+        }
+    }
+}
+
+/// What the preview canvas holds. Apart from [`Stage`]: the canvas keeps the last upload's
+/// part while other parts are shown, and shows it again when that part is.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    not(all(feature = "hydrate", target_arch = "wasm32")),
+    allow(
+        dead_code,
+        reason = "only the wasm viewer draws; the server renders `Empty`"
+    )
+)]
+pub(crate) enum Preview {
+    /// Nothing drawn in this visit.
+    Empty,
+    /// The part with this id, uploaded in this visit.
+    Drawn(FileId),
+    /// The last upload's preview could not be built; why.
+    Failed(String),
+}
 
 /// The page's client-side state, shared by the upload zone, the preview and the panel.
 #[derive(Clone, Copy)]
 pub(crate) struct PrintState {
-    /// Upload progress in percent, while and after an upload.
-    pub progress: RwSignal<Option<u32>>,
-    /// What the current upload is doing, in words.
-    pub status: RwSignal<Option<String>>,
-    /// Why the current upload stopped.
-    pub error: RwSignal<Option<String>>,
-    /// The part shown, as last known in this browser (upload, poll or unit change); `None`
-    /// shows the one the address names, as the server rendered it.
-    pub live: RwSignal<Option<FileView>>,
-    /// The part the preview canvas shows (uploaded in this browser session).
-    pub preview_id: RwSignal<Option<String>>,
-    /// The preview's failure, if it could not be built.
-    pub preview_error: RwSignal<Option<String>>,
-    /// The id and metrics of the part shown, for the preview's caption.
-    pub shown: RwSignal<Option<(String, Metrics)>>,
-    /// Bumped to reload the list of parts.
-    pub list_version: RwSignal<u32>,
+    /// The upload and the part on screen.
+    pub stage: RwSignal<Stage>,
+    /// What the preview canvas holds.
+    pub preview: RwSignal<Preview>,
     /// The unit override's failure.
     pub unit_error: RwSignal<Option<String>>,
+    /// Bumped to reload the list of parts.
+    pub list_version: RwSignal<u32>,
 }
 
 impl PrintState {
     fn new() -> Self {
         PrintState {
-            progress: RwSignal::new(None),
-            status: RwSignal::new(None),
-            error: RwSignal::new(None),
-            live: RwSignal::new(None),
-            preview_id: RwSignal::new(None),
-            preview_error: RwSignal::new(None),
-            shown: RwSignal::new(None),
-            list_version: RwSignal::new(0),
+            stage: RwSignal::new(Stage::FromAddress),
+            preview: RwSignal::new(Preview::Empty),
             unit_error: RwSignal::new(None),
+            list_version: RwSignal::new(0),
         }
     }
 }
 
-#[cfg(feature = "hydrate")]
-/// A failure as a sentence, with the request id to quote when the server gave one.
-pub(crate) fn error_text(error: &AppError) -> String {
-    match &error.request_id {
-        Some(id) => format!("{} (request id {id})", error.message),
-        None => error.message.clone(),
+/// The part's metrics once its analysis is done; `None` before, after a failed analysis, or
+/// if the stored metrics do not decode.
+fn metrics(file: &FileView) -> Option<Metrics> {
+    if file.status != FileStatus::Ready {
+        return None;
     }
+    Metrics::deserialize(file.metrics_json.as_ref()?).ok()
 }
 
 /// The Print page.
@@ -68,7 +186,7 @@ pub fn PrintPage() -> impl IntoView {
     // with the page's context (the services), which components made later inside a
     // `Suspense` would not see.
     let state = PrintState::new();
-    let account = Resource::new(|| (), |()| list_parts());
+    let user = user_resource();
     let query = use_query_map();
     let selected = Memo::new(move |_| query.read().get("file"));
     let parts = Resource::new(move || state.list_version.get(), |_| list_parts());
@@ -93,7 +211,7 @@ pub fn PrintPage() -> impl IntoView {
             </p>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
-                    account
+                    user
                         .get()
                         .map(|result| match result {
                             Ok(None) => {
@@ -122,15 +240,29 @@ fn Workspace(
     parts: Resource<Result<Option<Vec<FileView>>, AppError>>,
     detail: Resource<Result<Option<FileView>, AppError>>,
 ) -> impl IntoView {
+    // This visit's copy of the part on screen. A memo, so the upload's progress reports do not
+    // redraw the panel.
+    let own = Memo::new(move |_| state.stage.with(|stage| stage.part().cloned()));
     let shown_id = move || {
-        state
-            .live
-            .get()
-            .map(|f| f.id.to_string())
+        own.with(|part| part.as_ref().map(|p| p.id.to_string()))
             .or_else(|| selected.get())
     };
-    let preview_visible =
-        move || state.preview_id.get().is_some() && state.preview_id.get() == shown_id();
+    let preview_visible = move || match state.preview.get() {
+        Preview::Drawn(id) => shown_id().as_deref() == Some(id.as_str()),
+        _ => false,
+    };
+    // The metrics of the part on screen, for the preview's caption.
+    let shown_metrics = move || match own.get() {
+        Some(part) => metrics(&part),
+        None => match detail.get() {
+            Some(Ok(Some(part))) => metrics(&part),
+            _ => None,
+        },
+    };
+    let preview_error = move || match state.preview.get() {
+        Preview::Failed(message) => Some(message),
+        _ => None,
+    };
     view! {
         <noscript>
             <p class="alert" data-testid="print-nojs">
@@ -142,14 +274,12 @@ fn Workspace(
         <UploadZone state />
         <div class="print-grid">
             <figure class="card print-preview">
-                <PreviewCanvas state visible=Signal::derive(preview_visible) />
+                <PreviewCanvas visible=Signal::derive(preview_visible) />
                 <figcaption>
                     {move || {
                         if preview_visible() {
-                            state
-                                .shown
-                                .get()
-                                .map(|(_, m)| {
+                            shown_metrics()
+                                .map(|m| {
                                     let unit = m.detected_unit;
                                     view! {
                                         <span data-testid="preview-dims">
@@ -171,16 +301,14 @@ fn Workspace(
                     }}
                 </figcaption>
                 {move || {
-                    state
-                        .preview_error
-                        .get()
+                    preview_error()
                         .map(|message| view! { <p class="alert alert-error" role="alert">{message}</p> })
                 }}
             </figure>
             <div class="print-panel">
                 <Transition fallback=|| view! { <p class="muted">"Loading the part…"</p> }>
                     {move || {
-                        if let Some(file) = state.live.get() {
+                        if let Some(file) = own.get() {
                             return view! { <PartDetails state file /> }.into_any();
                         }
                         match detail.get() {
@@ -218,6 +346,10 @@ fn Workspace(
 #[component]
 fn UploadZone(state: PrintState) -> impl IntoView {
     let dragging = RwSignal::new(false);
+    // Memos, so a progress report redraws only the bar: the status line is announced once.
+    let progress = Memo::new(move |_| state.stage.with(Stage::progress));
+    let status = Memo::new(move |_| state.stage.with(Stage::status));
+    let failure = Memo::new(move |_| state.stage.with(Stage::failure));
     #[cfg(feature = "hydrate")]
     let (on_change, on_drop) = {
         use wasm_bindgen::JsCast;
@@ -278,8 +410,7 @@ fn UploadZone(state: PrintState) -> impl IntoView {
                 on:change=on_change
             />
             {move || {
-                state
-                    .progress
+                progress
                     .get()
                     .map(|p| {
                         view! {
@@ -293,10 +424,9 @@ fn UploadZone(state: PrintState) -> impl IntoView {
                     })
             }}
             <div aria-live="polite">
-                {move || state.status.get().map(|s| view! { <p data-testid="upload-status">{s}</p> })}
+                {move || status.get().map(|s| view! { <p data-testid="upload-status">{s}</p> })}
                 {move || {
-                    state
-                        .error
+                    failure
                         .get()
                         .map(|message| {
                             view! {
@@ -313,8 +443,7 @@ fn UploadZone(state: PrintState) -> impl IntoView {
 
 /// The preview's canvas (drawn by the wasm viewer) and its fit-to-view button.
 #[component]
-fn PreviewCanvas(state: PrintState, visible: Signal<bool>) -> impl IntoView {
-    let _ = state;
+fn PreviewCanvas(visible: Signal<bool>) -> impl IntoView {
     let fit = move |_| {
         #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
         super::viewer::fit();
@@ -372,15 +501,6 @@ fn status_text(status: FileStatus) -> &'static str {
 /// One part's status, metrics, warnings and unit override.
 #[component]
 fn PartDetails(state: PrintState, file: FileView) -> impl IntoView {
-    let metrics: Option<Metrics> = (file.status == FileStatus::Ready)
-        .then(|| file.metrics_json.clone())
-        .flatten()
-        .and_then(|v| serde_json::from_value(v).ok());
-    if let Some(m) = &metrics {
-        let shown = (file.id.to_string(), m.clone());
-        // The preview's caption follows the part shown here (on the client only).
-        Effect::new(move |_| state.shown.set(Some(shown.clone())));
-    }
     let failure = (file.status == FileStatus::Failed).then(|| {
         file.metrics_json
             .as_ref()
@@ -388,7 +508,7 @@ fn PartDetails(state: PrintState, file: FileView) -> impl IntoView {
             .unwrap_or("The analysis failed.")
             .to_owned()
     });
-    let body = match metrics {
+    let body = match metrics(&file) {
         Some(m) => view! { <MetricsPanel state file=file.clone() m /> }.into_any(),
         None => match failure {
             Some(reason) => view! {
@@ -501,19 +621,19 @@ fn change_unit(state: PrintState, file: FileView, m: &Metrics, unit: Unit) {
     local.selected_unit = Some(unit.into());
     local.unit_confirmed_by = Some(ConfirmedBy::User);
     state.unit_error.set(None);
-    state.live.set(Some(local));
+    state.stage.update(|stage| stage.edit(local));
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
         match crate::server_fns::files::set_part_unit(file.id.to_string(), unit.into()).await {
             Ok(saved) => {
-                state.live.set(Some(saved));
+                state.stage.update(|stage| stage.replace(saved));
                 state.list_version.update(|v| *v += 1);
             }
             Err(error) => {
-                state.live.set(Some(file));
+                state.stage.update(|stage| stage.replace(file));
                 state.unit_error.set(Some(format!(
                     "The unit was not saved: {}",
-                    error_text(&error)
+                    crate::format::error_text(&error)
                 )));
             }
         }
@@ -540,16 +660,13 @@ fn PartsTable(state: PrintState, list: Vec<FileView>) -> impl IntoView {
                     {list
                         .into_iter()
                         .map(|f| {
-                            let m: Option<Metrics> = (f.status == FileStatus::Ready)
-                                .then(|| f.metrics_json.clone())
-                                .flatten()
-                                .and_then(|v| serde_json::from_value(v).ok());
+                            let m = metrics(&f);
                             view! {
                                 <tr>
                                     <td>
                                         <a
                                             href=format!("/print?file={}", f.id)
-                                            on:click=move |_| state.live.set(None)
+                                            on:click=move |_| state.stage.update(Stage::show_address)
                                         >
                                             {f.filename.clone()}
                                         </a>
@@ -566,5 +683,94 @@ fn PartsTable(state: PrintState, list: Vec<FileView>) -> impl IntoView {
                 </tbody>
             </table>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::files::{FileStatus, FileView};
+    use domain::ids::FileId;
+
+    use super::Stage;
+
+    fn part(id: &str, status: FileStatus) -> FileView {
+        FileView {
+            id: FileId::parse(id).expect("a valid file id"),
+            filename: "box.stl".to_owned(),
+            size_bytes: 684,
+            status,
+            metrics_json: None,
+            selected_unit: None,
+            unit_confirmed_by: None,
+            created_at: "2026-11-23T07:39:18Z".to_owned(),
+        }
+    }
+
+    const A: &str = "0b6f7d1c-3f3e-4a51-9a37-5c3f1b2d7e90";
+    const B: &str = "1c7f8e2d-4f4e-4b62-8b48-6d4f2c3e8fa1";
+
+    #[test]
+    fn an_upload_reports_its_progress_and_status_from_its_stage() {
+        let mut stage = Stage::Preparing;
+        assert_eq!(
+            (stage.progress(), stage.status()),
+            (Some(0), Some("Preparing the upload…"))
+        );
+        stage = Stage::Uploading { percent: 0 };
+        stage.sent(42);
+        assert_eq!(
+            (stage.progress(), stage.status()),
+            (Some(42), Some("Uploading…"))
+        );
+        stage = Stage::Analysing(None);
+        // A progress report arriving late does not move the bar back.
+        stage.sent(99);
+        assert_eq!(stage.progress(), Some(100));
+        assert_eq!(stage.status(), Some("Uploaded; analysing…"));
+        assert_eq!(
+            Stage::Analysed(part(A, FileStatus::Ready)).status(),
+            Some("Analysed.")
+        );
+        assert_eq!(
+            Stage::Analysed(part(A, FileStatus::Failed)).status(),
+            Some("The analysis failed.")
+        );
+        let failed = Stage::Failed("Offline.".to_owned());
+        assert_eq!((failed.progress(), failed.status()), (None, None));
+        assert_eq!(failed.failure().as_deref(), Some("Offline."));
+    }
+
+    #[test]
+    fn a_unit_change_keeps_an_analysed_upload_and_its_status() {
+        let mut stage = Stage::Analysed(part(A, FileStatus::Ready));
+        let mut changed = part(A, FileStatus::Ready);
+        changed.filename = "changed.stl".to_owned();
+        stage.edit(changed.clone());
+        assert_eq!(stage, Stage::Analysed(changed));
+
+        // A part from the address becomes this visit's own once changed.
+        let mut stage = Stage::FromAddress;
+        stage.edit(part(B, FileStatus::Ready));
+        assert_eq!(stage, Stage::Edited(part(B, FileStatus::Ready)));
+    }
+
+    #[test]
+    fn a_late_answer_does_not_replace_another_part_on_screen() {
+        let mut stage = Stage::Edited(part(A, FileStatus::Ready));
+        stage.show_address();
+        assert_eq!(stage, Stage::FromAddress);
+        stage.replace(part(A, FileStatus::Ready));
+        assert_eq!(stage, Stage::FromAddress);
+
+        let mut stage = Stage::Analysed(part(B, FileStatus::Ready));
+        stage.replace(part(A, FileStatus::Ready));
+        assert_eq!(stage, Stage::Analysed(part(B, FileStatus::Ready)));
+    }
+
+    #[test]
+    fn choosing_a_part_from_the_list_leaves_an_upload_on_its_way() {
+        let mut stage = Stage::Uploading { percent: 30 };
+        stage.show_address();
+        assert_eq!(stage, Stage::Uploading { percent: 30 });
     }
 }
