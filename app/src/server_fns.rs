@@ -120,9 +120,10 @@ pub(crate) mod ssr {
     /// added to its query; with it, returns the error for the page to show in place.
     pub fn back_to_form(headers: &HeaderMap, error: AppError, back: &str) -> Result<(), AppError> {
         if wants_html(headers) {
-            let back = safe_next(back);
-            let separator = if back.contains('?') { '&' } else { '?' };
-            leptos_axum::redirect(&format!("{back}{separator}error={}", error.code));
+            leptos_axum::redirect(&with_query(
+                &safe_next(back),
+                &[("error", error.code.as_str())],
+            ));
             Ok(())
         } else {
             Err(error)
@@ -145,6 +146,15 @@ pub(crate) mod ssr {
         .map_err(|d| from_service(ServiceError::Invalid(d)))
     }
 
+    /// `path` with `pairs` added to its query string, each value percent-encoded.
+    pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        let separator = if path.contains('?') { '&' } else { '?' };
+        format!("{path}{separator}{query}")
+    }
+
     /// A local path to continue to after signing in; anything else becomes `/account`, so a
     /// crafted link cannot send the user to another site.
     pub fn safe_next(next: &str) -> String {
@@ -157,7 +167,19 @@ pub(crate) mod ssr {
 
     #[cfg(test)]
     mod tests {
-        use super::safe_next;
+        use super::{safe_next, with_query};
+
+        #[test]
+        fn query_values_are_percent_encoded_once() {
+            assert_eq!(
+                with_query("/sign-in", &[("error", "conflict"), ("next", "/a b?c=d&e")]),
+                "/sign-in?error=conflict&next=%2Fa+b%3Fc%3Dd%26e"
+            );
+            assert_eq!(
+                with_query("/campaigns/new?template=x", &[("error", "invalid_request")]),
+                "/campaigns/new?template=x&error=invalid_request"
+            );
+        }
 
         #[test]
         fn only_local_paths_are_followed_after_sign_in() {

@@ -12,89 +12,87 @@ pub mod uploads;
 pub mod v1;
 
 use axum::extract::{DefaultBodyLimit, OriginalUri};
-use axum::routing::{delete, get, post};
+use axum::routing::get;
 use axum::{Extension, Router};
+use utoipa::OpenApi;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use crate::config::Settings;
 use crate::state::AppState;
 pub use error::ApiError;
 
-/// Every `/v1` route, plus `extra` routes under the same limits. Unknown paths and wrong
-/// methods answer in the error shape.
-pub fn v1_router(state: &AppState, extra: Router<AppState>) -> Router<AppState> {
+/// Every documented route, once: `/health`, `/ready` and everything under `/v1`. The router
+/// and the OpenAPI document both come from this list, so an operation cannot be served
+/// undocumented or documented unserved. Handlers sharing a path go in one `routes!`.
+pub fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
+        .merge(root_routes())
+        .nest("/v1", v1_routes())
+}
+
+fn root_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(system::health))
+        .routes(routes!(system::ready))
+}
+
+fn v1_routes() -> OpenApiRouter<AppState> {
+    use v1::{api_keys, campaigns, connect, datasets, files, jobs, templates, ws};
+    OpenApiRouter::new()
+        .routes(routes!(system::status))
+        .routes(routes!(connect::connect))
+        .routes(routes!(api_keys::create_api_key, api_keys::list_api_keys))
+        .routes(routes!(api_keys::delete_api_key, api_keys::update_api_key))
+        .routes(routes!(
+            campaigns::create_campaign,
+            campaigns::list_campaigns
+        ))
+        .routes(routes!(campaigns::get_campaign, campaigns::delete_campaign))
+        .routes(routes!(campaigns::start_campaign))
+        .routes(routes!(campaigns::stop_campaign))
+        .routes(routes!(campaigns::campaign_results))
+        .routes(routes!(campaigns::campaign_candidates))
+        .routes(routes!(campaigns::post_evaluations))
+        .routes(routes!(datasets::list_datasets))
+        // The upload's own limit replaces the JSON limit for this one method.
+        .routes(
+            routes!(datasets::upload_dataset).layer(DefaultBodyLimit::max(datasets::UPLOAD_LIMIT)),
+        )
+        .routes(routes!(datasets::get_dataset, datasets::delete_dataset))
+        .routes(routes!(datasets::download_dataset))
+        .routes(routes!(ws::campaign_socket))
+        .routes(routes!(files::catalog))
+        .routes(routes!(files::list_files))
+        .routes(routes!(files::presign))
+        .routes(routes!(files::confirm))
+        .routes(routes!(files::get_file))
+        .routes(routes!(files::set_unit))
+        .routes(routes!(jobs::list_jobs))
+        .routes(routes!(jobs::get_job))
+        .routes(routes!(jobs::job_logs))
+        .routes(routes!(jobs::cancel_job))
+        .routes(routes!(jobs::retry_job))
+        .routes(routes!(
+            templates::list_templates,
+            templates::create_template
+        ))
+        .routes(routes!(templates::get_template))
+        .routes(routes!(templates::download_template))
+        .routes(routes!(docs::openapi_json))
+        .routes(routes!(docs::swagger_ui))
+        .routes(routes!(docs::redoc))
+}
+
+/// The root router: the documented routes with `/v1`'s limits, authentication and error
+/// fallbacks, plus `extra_v1` routes under `/v1` behind the same (tests use it to exercise the
+/// extractors).
+pub fn router(state: &AppState, extra_v1: Router<AppState>) -> Router<AppState> {
     let settings: &Settings = &state.settings;
-    Router::new()
-        .route("/status", get(system::status))
-        .route("/connect", post(v1::connect::connect))
-        .route(
-            "/api-keys",
-            post(v1::api_keys::create_api_key).get(v1::api_keys::list_api_keys),
-        )
-        .route(
-            "/api-keys/{id}",
-            delete(v1::api_keys::delete_api_key).patch(v1::api_keys::update_api_key),
-        )
-        .route(
-            "/campaigns",
-            post(v1::campaigns::create_campaign).get(v1::campaigns::list_campaigns),
-        )
-        .route(
-            "/campaigns/{id}",
-            get(v1::campaigns::get_campaign).delete(v1::campaigns::delete_campaign),
-        )
-        .route("/campaigns/{id}/start", post(v1::campaigns::start_campaign))
-        .route("/campaigns/{id}/stop", post(v1::campaigns::stop_campaign))
-        .route(
-            "/campaigns/{id}/results",
-            get(v1::campaigns::campaign_results),
-        )
-        .route(
-            "/campaigns/{id}/candidates",
-            get(v1::campaigns::campaign_candidates),
-        )
-        .route(
-            "/campaigns/{id}/evaluations",
-            post(v1::campaigns::post_evaluations),
-        )
-        .route(
-            "/datasets",
-            post(v1::datasets::upload_dataset)
-                .layer(DefaultBodyLimit::max(v1::datasets::UPLOAD_LIMIT))
-                .get(v1::datasets::list_datasets),
-        )
-        .route(
-            "/datasets/{id}",
-            get(v1::datasets::get_dataset).delete(v1::datasets::delete_dataset),
-        )
-        .route(
-            "/datasets/{id}/download",
-            get(v1::datasets::download_dataset),
-        )
-        .route("/ws/campaigns/{id}", get(v1::ws::campaign_socket))
-        .route("/catalog", get(v1::files::catalog))
-        .route("/files", get(v1::files::list_files))
-        .route("/files/presign", post(v1::files::presign))
-        .route("/files/confirm", post(v1::files::confirm))
-        .route("/files/{id}", get(v1::files::get_file))
-        .route("/files/{id}/unit", post(v1::files::set_unit))
-        .route("/jobs", get(v1::jobs::list_jobs))
-        .route("/jobs/{id}", get(v1::jobs::get_job))
-        .route("/jobs/{id}/logs", get(v1::jobs::job_logs))
-        .route("/jobs/{id}/cancel", post(v1::jobs::cancel_job))
-        .route("/jobs/{id}/retry", post(v1::jobs::retry_job))
-        .route(
-            "/templates",
-            get(v1::templates::list_templates).post(v1::templates::create_template),
-        )
-        .route("/templates/{id}", get(v1::templates::get_template))
-        .route(
-            "/templates/{id}/download",
-            get(v1::templates::download_template),
-        )
-        .route("/openapi.json", get(docs::openapi_json))
-        .route("/docs", get(docs::swagger_ui))
-        .route("/redoc", get(docs::redoc))
-        .merge(extra)
+    let (root, _) = root_routes().split_for_parts();
+    let (v1, _) = v1_routes().split_for_parts();
+    let v1 = v1
+        .merge(extra_v1)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(settings.max_json_bytes))
@@ -102,7 +100,11 @@ pub fn v1_router(state: &AppState, extra: Router<AppState>) -> Router<AppState> 
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::layer,
-        ))
+        ));
+    root
+        // Where the seed points agents: the same document as `/v1/openapi.json`.
+        .route("/openapi.json", get(docs::openapi_json))
+        .nest("/v1", v1)
 }
 
 // Nested routers see their path without `/v1`; `OriginalUri` is what the client sent.

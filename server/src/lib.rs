@@ -10,7 +10,6 @@ pub mod telemetry;
 pub mod workers;
 
 use axum::http::StatusCode;
-use axum::routing::get;
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -50,16 +49,12 @@ pub fn build_router_with(state: AppState, extra_v1: Router<AppState>) -> Router 
             StatusCode::SERVICE_UNAVAILABLE,
             PAGE_TIMEOUT,
         ));
-    Router::new()
-        .route("/health", get(api::system::health))
-        .route("/ready", get(api::system::ready))
-        .route("/openapi.json", get(api::docs::openapi_json))
+    api::router(&state, extra_v1)
         .route(
             "/uploads/{*key}",
             axum::routing::put(api::uploads::put_upload)
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
-        .nest("/v1", api::v1_router(&state, extra_v1))
         .merge(pages)
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(api::csrf::layer))

@@ -86,28 +86,13 @@ fn form_failure(
     next: &str,
 ) -> Result<(), AppError> {
     if crate::server_fns::ssr::wants_html(headers) {
-        let next = crate::server_fns::ssr::safe_next(next);
-        leptos_axum::redirect(&format!(
-            "{form}?error={}&next={}",
-            error.code,
-            encode(&next)
+        use crate::server_fns::ssr::{safe_next, with_query};
+        leptos_axum::redirect(&with_query(
+            form,
+            &[("error", error.code.as_str()), ("next", &safe_next(next))],
         ));
         Ok(())
     } else {
         Err(error)
     }
-}
-
-/// Percent-encodes a path for a query parameter.
-#[cfg(feature = "ssr")]
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }

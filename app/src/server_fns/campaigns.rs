@@ -123,7 +123,7 @@ pub async fn create_campaign_from_template(
     } else {
         "/campaigns/new"
     };
-    let back = format!("{page}?template={}", ssr::encode(&template_id));
+    let back = with_query(page, &[("template", &template_id)]);
     let created = async {
         let caller = require_caller().await?;
         let overrides = match budget.trim() {
@@ -199,22 +199,6 @@ pub async fn stop_campaign(id: String) -> Result<(), AppError> {
         .await
         .map_err(from_service)?;
     Ok(())
-}
-
-#[cfg(feature = "ssr")]
-mod ssr {
-    /// Percent-encodes a value for a query parameter.
-    pub fn encode(value: &str) -> String {
-        value
-            .bytes()
-            .map(|b| match b {
-                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    (b as char).to_string()
-                }
-                other => format!("%{other:02X}"),
-            })
-            .collect()
-    }
 }
 
 /// Starts a `created` campaign on the job queue.

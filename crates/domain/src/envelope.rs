@@ -32,6 +32,7 @@ pub struct ListMeta {
 
 /// `{"data": T, "meta": Meta}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Envelope<T> {
     /// The resource.
     pub data: T,
@@ -41,6 +42,7 @@ pub struct Envelope<T> {
 
 /// `{"data": [T], "meta": ListMeta}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListEnvelope<T> {
     /// One page of resources.
     pub data: Vec<T>,

@@ -477,12 +477,11 @@ impl Services {
     pub async fn delete_campaign(&self, caller: &Caller, id: &str) -> Result<(), ServiceError> {
         caller.require(Scope::CampaignsDelete)?;
         let id = crate::campaign_jobs::lifecycle::campaign_id(id)?;
-        Ok(self
-            .db
+        self.db
             .campaigns()
             .delete(caller.account(), &id)
             .await
-            .found(Resource::Campaign)?)
+            .found(Resource::Campaign)
     }
 }
 

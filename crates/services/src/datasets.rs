@@ -198,12 +198,11 @@ impl Services {
     /// `DELETE /v1/datasets/{id}`.
     pub async fn delete_dataset(&self, caller: &Caller, id: &str) -> Result<(), ServiceError> {
         caller.require(Scope::DatasetsWrite)?;
-        Ok(self
-            .db
+        self.db
             .datasets()
             .delete(caller.account(), &dataset_id(id)?)
             .await
-            .found(Resource::Dataset)?)
+            .found(Resource::Dataset)
     }
 
     /// The usable rows of one of `owner`'s datasets for `doc`, with the flagged rows as

@@ -130,9 +130,13 @@ impl ServiceError {
     pub fn public_message(&self) -> String {
         match self {
             ServiceError::NotFound(resource) => {
+                let noun = resource.noun();
+                let mut capital = noun.chars();
+                let first = capital.next().map(|c| c.to_ascii_uppercase());
                 format!(
-                    "No {} with this id exists in this account.",
-                    resource.noun()
+                    "{}{} not found: no {noun} with this id exists in this account.",
+                    first.unwrap_or_default(),
+                    capital.as_str()
                 )
             }
             ServiceError::Conflict(message)
@@ -236,7 +240,7 @@ mod tests {
         );
         assert_eq!(
             ServiceError::NotFound(Resource::Campaign).public_message(),
-            "No campaign with this id exists in this account."
+            "Campaign not found: no campaign with this id exists in this account."
         );
     }
 

@@ -1,8 +1,10 @@
 //! The OpenAPI 3.1 document, generated from the handlers, and the two documentation viewers.
 //! Swagger UI and ReDoc are served from `public/vendor/` (no CDN; they work offline).
 
-use axum::response::Html;
-use axum::Json;
+use std::sync::OnceLock;
+
+use axum::http::header;
+use axum::response::{Html, IntoResponse};
 use utoipa::OpenApi;
 
 /// The API description; handlers' `///` summaries become operation descriptions.
@@ -13,46 +15,6 @@ use utoipa::OpenApi;
         description = "Discover (optimization campaigns) and Make (parts, quotes, orders) over \
             REST. Errors always have the shape {error, message, details, request_id}; every \
             response carries X-Request-ID.",
-    ),
-    paths(
-        super::system::health,
-        super::system::ready,
-        super::system::status,
-        super::v1::connect::connect,
-        super::v1::api_keys::create_api_key,
-        super::v1::api_keys::list_api_keys,
-        super::v1::api_keys::delete_api_key,
-        super::v1::api_keys::update_api_key,
-        super::v1::campaigns::create_campaign,
-        super::v1::campaigns::list_campaigns,
-        super::v1::campaigns::get_campaign,
-        super::v1::campaigns::delete_campaign,
-        super::v1::campaigns::start_campaign,
-        super::v1::campaigns::stop_campaign,
-        super::v1::campaigns::campaign_results,
-        super::v1::campaigns::campaign_candidates,
-        super::v1::campaigns::post_evaluations,
-        super::v1::files::catalog,
-        super::v1::files::presign,
-        super::v1::files::confirm,
-        super::v1::files::get_file,
-        super::v1::files::list_files,
-        super::v1::files::set_unit,
-        super::v1::datasets::upload_dataset,
-        super::v1::datasets::list_datasets,
-        super::v1::datasets::get_dataset,
-        super::v1::datasets::download_dataset,
-        super::v1::datasets::delete_dataset,
-        super::v1::ws::campaign_socket,
-        super::v1::jobs::list_jobs,
-        super::v1::jobs::get_job,
-        super::v1::jobs::job_logs,
-        super::v1::jobs::cancel_job,
-        super::v1::jobs::retry_job,
-        super::v1::templates::list_templates,
-        super::v1::templates::get_template,
-        super::v1::templates::create_template,
-        super::v1::templates::download_template,
     ),
     modifiers(&BearerAuth),
     components(schemas(
@@ -127,13 +89,29 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// `GET /v1/openapi.json`, and the same document at `/openapi.json` (where the seed points
-/// agents).
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// The whole document: [`ApiDoc`]'s info, schemas and tags with the paths of
+/// [`super::documented_routes`], serialized once.
+pub fn openapi() -> &'static str {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let document = super::documented_routes().into_openapi();
+        document
+            .to_pretty_json()
+            .expect("the OpenAPI document is plain data and always serializes")
+    })
 }
 
-/// `GET /v1/docs`: Swagger UI.
+/// The OpenAPI 3.1 document for this API. The same document is served at `/openapi.json`,
+/// where the seed points agents.
+#[utoipa::path(get, path = "/openapi.json", tag = "system",
+    responses((status = 200, description = "This document", content_type = "application/json")))]
+pub async fn openapi_json() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], openapi())
+}
+
+/// Swagger UI over this document, served locally.
+#[utoipa::path(get, path = "/docs", tag = "system",
+    responses((status = 200, description = "An HTML page", content_type = "text/html")))]
 pub async fn swagger_ui() -> Html<&'static str> {
     Html(
         r#"<!doctype html>
@@ -155,7 +133,9 @@ pub async fn swagger_ui() -> Html<&'static str> {
     )
 }
 
-/// `GET /v1/redoc`: ReDoc.
+/// ReDoc over this document, served locally.
+#[utoipa::path(get, path = "/redoc", tag = "system",
+    responses((status = 200, description = "An HTML page", content_type = "text/html")))]
 pub async fn redoc() -> Html<&'static str> {
     Html(
         r#"<!doctype html>

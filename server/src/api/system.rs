@@ -48,9 +48,9 @@ pub struct StatusResponse {
 }
 
 /// The server's version, database backend and job queue counts.
-#[utoipa::path(get, path = "/v1/status", tag = "system",
+#[utoipa::path(get, path = "/status", tag = "system",
     responses(
-        (status = 200, description = "Platform status", body = StatusResponse),
+        (status = 200, description = "Platform status", body = Envelope<PlatformStatus>),
         (status = 503, description = "The database is unreachable", body = domain::error::ErrorBody),
     ))]
 pub async fn status(

@@ -2,7 +2,7 @@
 //! URL's signature is the credential (no API key); the body streams into storage.
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use domain::error::{ErrorCode, ErrorDetail};
 use futures::StreamExt;
@@ -10,6 +10,7 @@ use serde::Deserialize;
 use services::files::{SignedUpload, UploadError};
 use services::Services;
 
+use super::extract::ApiQuery;
 use super::ApiError;
 
 /// The signed part of an upload URL.
@@ -24,11 +25,12 @@ pub struct UploadQuery {
 pub async fn put_upload(
     State(services): State<Services>,
     Path(key): Path<String>,
-    query: Result<Query<UploadQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<ApiQuery<UploadQuery>, ApiError>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode, ApiError> {
-    let Query(q) = query.map_err(|_| ApiError::Refused {
+    // A missing or mangled signature part is a signature problem, not a request problem.
+    let ApiQuery(q) = query.map_err(|_| ApiError::Refused {
         code: ErrorCode::InvalidSignature,
         message: "The upload URL is incomplete; use the upload_url from presign as it is.".into(),
     })?;

@@ -221,10 +221,10 @@ async fn a_failed_sign_in_without_javascript_returns_to_the_form_with_the_error(
     assert_eq!(res.status, 302);
     assert_eq!(
         res.header("location"),
-        Some("/signin?error=invalid_credentials&next=/account")
+        Some("/signin?error=invalid_credentials&next=%2Faccount")
     );
     let page = app
-        .get("/signin?error=invalid_credentials&next=/account")
+        .get("/signin?error=invalid_credentials&next=%2Faccount")
         .await;
     assert!(page.text().contains("The email or password is not right."));
 }

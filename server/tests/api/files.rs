@@ -1,113 +1,14 @@
 //! Parts: presign → PUT to the signed URL → confirm → analysis job → ready, and every way an
 //! upload can go wrong.
 
-use axum::body::Body;
-use axum::http::{Method, Request};
-use serde_json::{json, Value};
+use axum::http::Method;
+use serde_json::json;
 
 use domain::files::FileStatus;
 use domain::ids::FileId;
 
-use crate::helpers::{assert_hidden_from, TestApp, TestResponse};
-
-/// A binary STL of an axis-aligned box `size` units wide on each axis (12 triangles).
-fn box_stl(size: [f32; 3]) -> Vec<u8> {
-    let [x, y, z] = size;
-    let v = [
-        [0.0, 0.0, 0.0],
-        [x, 0.0, 0.0],
-        [x, y, 0.0],
-        [0.0, y, 0.0],
-        [0.0, 0.0, z],
-        [x, 0.0, z],
-        [x, y, z],
-        [0.0, y, z],
-    ];
-    // Outward-facing, consistently wound.
-    let faces: [[usize; 3]; 12] = [
-        [0, 2, 1],
-        [0, 3, 2],
-        [4, 5, 6],
-        [4, 6, 7],
-        [0, 1, 5],
-        [0, 5, 4],
-        [1, 2, 6],
-        [1, 6, 5],
-        [2, 3, 7],
-        [2, 7, 6],
-        [3, 0, 4],
-        [3, 4, 7],
-    ];
-    let mut out = vec![0u8; 80];
-    out.extend_from_slice(&(faces.len() as u32).to_le_bytes());
-    for f in faces {
-        out.extend_from_slice(&[0u8; 12]);
-        for i in f {
-            for c in v[i] {
-                out.extend_from_slice(&c.to_le_bytes());
-            }
-        }
-        out.extend_from_slice(&[0u8; 2]);
-    }
-    out
-}
-
-async fn presign(app: &TestApp, key: &str, body: Value) -> TestResponse {
-    app.call(key, Method::POST, "/v1/files/presign", Some(body))
-        .await
-}
-
-async fn put(app: &TestApp, url: &str, content_type: &str, bytes: Vec<u8>) -> TestResponse {
-    let len = bytes.len();
-    app.request(
-        Request::put(url)
-            .header("content-type", content_type)
-            .header("content-length", len)
-            .body(Body::from(bytes))
-            .unwrap(),
-    )
-    .await
-}
-
-/// Runs the queued analysis the way the worker does.
-async fn analyse(app: &TestApp, id: &str) {
-    app.services
-        .analyse_file(&FileId::parse(id).unwrap())
-        .await
-        .unwrap();
-}
-
-async fn fresh_url(app: &TestApp, key: &str, len: usize) -> String {
-    let body = json!({"filename": "cube.stl", "content_type": "model/stl", "size_bytes": len});
-    let res = presign(app, key, body).await;
-    assert_eq!(res.status, 201, "{}", res.text());
-    res.json()["upload_url"].as_str().unwrap().to_owned()
-}
-
-async fn upload_part(app: &TestApp, key: &str, name: &str, bytes: Vec<u8>) -> String {
-    let res = presign(
-        app,
-        key,
-        json!({"filename": name, "content_type": "model/stl", "size_bytes": bytes.len()}),
-    )
-    .await;
-    assert_eq!(res.status, 201, "{}", res.text());
-    let data = res.json();
-    let id = data["file_id"].as_str().unwrap().to_owned();
-    let url = data["upload_url"].as_str().unwrap().to_owned();
-    let up = put(app, &url, "model/stl", bytes).await;
-    assert_eq!(up.status, 200, "{}", up.text());
-    let confirmed = app
-        .call(
-            key,
-            Method::POST,
-            "/v1/files/confirm",
-            Some(json!({"file_id": id})),
-        )
-        .await;
-    assert_eq!(confirmed.status, 202, "{}", confirmed.text());
-    id
-}
+use crate::helpers::parts::{box_stl, fresh_url, presign, put, upload_part};
+use crate::helpers::{assert_hidden_from, TestApp};
 
 #[tokio::test]
 async fn a_part_goes_from_presign_to_ready_with_its_metrics() {
@@ -161,7 +62,7 @@ async fn a_part_goes_from_presign_to_ready_with_its_metrics() {
         .await;
     assert_eq!(confirmed.status, 202, "{}", confirmed.text());
     assert_eq!(confirmed.json()["status"], "processing");
-    analyse(&app, &id).await;
+    app.run_pending_tasks().await;
     let ready = app.get_as(&key, &format!("/v1/files/{id}")).await.json();
     assert_eq!(ready["status"], "ready", "{ready}");
     let m = &ready["metrics_json"];
@@ -192,7 +93,7 @@ async fn choosing_another_unit_recomputes_the_metrics() {
     let app = TestApp::spawn().await;
     let key = app.connect("units@example.com").await.api_key;
     let id = upload_part(&app, &key, "plate.stl", box_stl([2.0, 3.0, 0.5])).await;
-    analyse(&app, &id).await;
+    app.run_pending_tasks().await;
     let path = format!("/v1/files/{id}/unit");
     let res = app
         .call(
@@ -344,7 +245,7 @@ async fn a_corrupt_stl_fails_with_its_reason() {
     // Claims more triangles than the file holds.
     bytes[80..84].copy_from_slice(&1000u32.to_le_bytes());
     let id = upload_part(&app, &key, "broken.stl", bytes).await;
-    analyse(&app, &id).await;
+    app.run_pending_tasks().await;
     let failed = app.get_as(&key, &format!("/v1/files/{id}")).await.json();
     assert_eq!(failed["status"], "failed", "{failed}");
     let reason = failed["metrics_json"]["error"].as_str().unwrap();
@@ -495,4 +396,6 @@ async fn the_catalog_names_materials_as_the_seed_does() {
             "shipping_address_json"
         ])
     );
+    // The whole price list is what quotes are computed from: any change is reviewed here.
+    insta::assert_json_snapshot!(catalog);
 }

@@ -1,5 +1,7 @@
 //! `TestApp`: the real router over a fresh database, driven in-process.
 
+pub mod parts;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 

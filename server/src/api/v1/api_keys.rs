@@ -14,10 +14,10 @@ use crate::api::extract::{list_params, ApiJson};
 use crate::api::{envelope, ApiError};
 
 /// Creates a key with the given scopes and optional expiry. The key is in the response once.
-#[utoipa::path(post, path = "/v1/api-keys", tag = "api-keys", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api-keys", tag = "api-keys", security(("bearer" = [])),
     request_body = CreateApiKeyRequest,
     responses(
-        (status = 201, description = "The new key, shown once", body = CreatedApiKey),
+        (status = 201, description = "The new key, shown once", body = Envelope<CreatedApiKey>),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
     ))]
 pub async fn create_api_key(
@@ -31,14 +31,14 @@ pub async fn create_api_key(
 }
 
 /// Lists the account's keys (never the secrets), newest first by default.
-#[utoipa::path(get, path = "/v1/api-keys", tag = "api-keys", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api-keys", tag = "api-keys", security(("bearer" = [])),
     params(
         ("page" = Option<u32>, Query, description = "Page, from 1"),
         ("per_page" = Option<u32>, Query, description = "1 to 100, default 20"),
         ("sort" = Option<String>, Query, description = "created_at, name or last_used_at; '-' for descending"),
     ),
     responses(
-        (status = 200, description = "A page of keys", body = [ApiKeyView]),
+        (status = 200, description = "A page of keys", body = ListEnvelope<ApiKeyView>),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
     ))]
 pub async fn list_api_keys(
@@ -52,7 +52,7 @@ pub async fn list_api_keys(
 }
 
 /// Revokes a key at once; requests with it get 401 from then on.
-#[utoipa::path(delete, path = "/v1/api-keys/{id}", tag = "api-keys", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api-keys/{id}", tag = "api-keys", security(("bearer" = [])),
     params(("id" = String, Path, description = "key_…")),
     responses((status = 204, description = "Revoked"), (status = 404, body = ErrorBody)))]
 pub async fn delete_api_key(
@@ -65,10 +65,10 @@ pub async fn delete_api_key(
 }
 
 /// Sets the networks a key may be used from (`allowed_ips`, CIDR) or renames it.
-#[utoipa::path(patch, path = "/v1/api-keys/{id}", tag = "api-keys", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/api-keys/{id}", tag = "api-keys", security(("bearer" = [])),
     params(("id" = String, Path, description = "key_…")),
     request_body = UpdateApiKeyRequest,
-    responses((status = 200, body = ApiKeyView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Envelope<ApiKeyView>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update_api_key(
     State(services): State<Services>,
     Scoped(caller, _): Scoped<scope::Admin>,

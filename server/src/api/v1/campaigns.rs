@@ -13,17 +13,17 @@ use domain::error::ErrorBody;
 use services::Services;
 
 use crate::api::auth::{scope, Scoped};
-use crate::api::extract::{list_params, ApiJson};
+use crate::api::extract::{list_params, ApiJson, ApiQuery};
 use crate::api::{envelope, ApiError};
 
 /// Creates a campaign from a JSON MDL document (`mdl`), from a template (`template_id` with
 /// optional `overrides`), or from a YAML file (multipart field `mdl_file`, with optional
 /// `name` and `domain` fields). MDL problems answer 422 `validation_failed` with every problem
 /// and its path; a name already used in the account answers 409 `conflict`.
-#[utoipa::path(post, path = "/v1/campaigns", tag = "campaigns", security(("bearer" = [])),
+#[utoipa::path(post, path = "/campaigns", tag = "campaigns", security(("bearer" = [])),
     request_body(content = CreateCampaignRequest, description = "JSON, or multipart/form-data with mdl_file"),
     responses(
-        (status = 201, description = "The new campaign, status created", body = CampaignDetail),
+        (status = 201, description = "The new campaign, status created", body = Envelope<CampaignDetail>),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
     ))]
@@ -103,7 +103,7 @@ async fn read_form(request: Request) -> Result<CampaignForm, ApiError> {
 }
 
 /// Lists the account's campaigns, newest first by default; filters `status` and `domain`.
-#[utoipa::path(get, path = "/v1/campaigns", tag = "campaigns", security(("bearer" = [])),
+#[utoipa::path(get, path = "/campaigns", tag = "campaigns", security(("bearer" = [])),
     params(
         ("page" = Option<u32>, Query, description = "Page, from 1"),
         ("per_page" = Option<u32>, Query, description = "1 to 100, default 20"),
@@ -112,7 +112,7 @@ async fn read_form(request: Request) -> Result<CampaignForm, ApiError> {
         ("domain" = Option<String>, Query, description = "Only campaigns of this domain"),
     ),
     responses(
-        (status = 200, description = "A page of campaigns", body = [CampaignSummary]),
+        (status = 200, description = "A page of campaigns", body = ListEnvelope<CampaignSummary>),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
     ))]
 pub async fn list_campaigns(
@@ -126,9 +126,9 @@ pub async fn list_campaigns(
 }
 
 /// One campaign with its progress, best objectives and MDL.
-#[utoipa::path(get, path = "/v1/campaigns/{id}", tag = "campaigns", security(("bearer" = [])),
+#[utoipa::path(get, path = "/campaigns/{id}", tag = "campaigns", security(("bearer" = [])),
     params(("id" = String, Path, description = "camp_…")),
-    responses((status = 200, body = CampaignDetail), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Envelope<CampaignDetail>), (status = 404, body = ErrorBody)))]
 pub async fn get_campaign(
     State(services): State<Services>,
     Scoped(caller, _): Scoped<scope::CampaignsRead>,
@@ -138,7 +138,7 @@ pub async fn get_campaign(
 }
 
 /// Deletes a campaign and everything recorded for it.
-#[utoipa::path(delete, path = "/v1/campaigns/{id}", tag = "campaigns", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/campaigns/{id}", tag = "campaigns", security(("bearer" = [])),
     params(("id" = String, Path, description = "camp_…")),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)))]
 pub async fn delete_campaign(
@@ -151,10 +151,10 @@ pub async fn delete_campaign(
 }
 
 /// Queues a job that optimises a `created` campaign; 409 `campaign_not_startable` otherwise.
-#[utoipa::path(post, path = "/v1/campaigns/{id}/start", tag = "campaigns", security(("bearer" = [])),
+#[utoipa::path(post, path = "/campaigns/{id}/start", tag = "campaigns", security(("bearer" = [])),
     params(("id" = String, Path, description = "camp_…")),
     request_body(content = StartCampaignRequest, description = "Optional; an empty body means defaults"),
-    responses((status = 202, description = "The queued job", body = JobView),
+    responses((status = 202, description = "The queued job", body = Envelope<JobView>),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn start_campaign(
     State(services): State<Services>,
@@ -175,9 +175,9 @@ pub async fn start_campaign(
 
 /// Asks a running campaign to stop after its current iteration (results are kept; the
 /// campaign ends `cancelled`); 409 `campaign_not_stoppable` unless it is running.
-#[utoipa::path(post, path = "/v1/campaigns/{id}/stop", tag = "campaigns", security(("bearer" = [])),
+#[utoipa::path(post, path = "/campaigns/{id}/stop", tag = "campaigns", security(("bearer" = [])),
     params(("id" = String, Path, description = "camp_…")),
-    responses((status = 202, description = "The job that will stop", body = JobView),
+    responses((status = 202, description = "The job that will stop", body = Envelope<JobView>),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn stop_campaign(
     State(services): State<Services>,
@@ -198,19 +198,17 @@ pub struct CandidatesQuery {
 
 /// Lab in the loop: the candidates a campaign with an `external` evaluator proposed; with
 /// `status=pending`, those waiting for a measurement.
-#[utoipa::path(get, path = "/v1/campaigns/{id}/candidates", tag = "campaigns", security(("bearer" = [])),
+#[utoipa::path(get, path = "/campaigns/{id}/candidates", tag = "campaigns", security(("bearer" = [])),
     params(("id" = String, Path, description = "camp_…"),
         ("status" = Option<String>, Query, description = "pending or evaluated")),
-    responses((status = 200, body = [CandidateView]), (status = 400, body = ErrorBody),
+    responses((status = 200, body = Envelope<Vec<CandidateView>>), (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn campaign_candidates(
     State(services): State<Services>,
     Scoped(caller, _): Scoped<scope::CampaignsRead>,
     Path(id): Path<String>,
-    query: Result<axum::extract::Query<CandidatesQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(query): ApiQuery<CandidatesQuery>,
 ) -> Result<Json<Envelope<Vec<CandidateView>>>, ApiError> {
-    let axum::extract::Query(query) =
-        query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
     Ok(envelope::ok(
         services
             .campaign_candidates(&caller, &id, query.status.as_deref())
@@ -221,10 +219,10 @@ pub async fn campaign_candidates(
 /// Lab in the loop: results for pending candidates, `[{candidate_id, objectives: {...}}]` or
 /// `[{candidate_id, failed: true}]`, recorded all or nothing. When they complete the batch,
 /// the campaign continues with its next iteration.
-#[utoipa::path(post, path = "/v1/campaigns/{id}/evaluations", tag = "campaigns", security(("bearer" = [])),
+#[utoipa::path(post, path = "/campaigns/{id}/evaluations", tag = "campaigns", security(("bearer" = [])),
     params(("id" = String, Path, description = "camp_…")),
     request_body = [EvaluationInput],
-    responses((status = 200, body = EvaluationsAccepted), (status = 400, body = ErrorBody),
+    responses((status = 200, body = Envelope<EvaluationsAccepted>), (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn post_evaluations(
     State(services): State<Services>,
@@ -262,7 +260,7 @@ pub enum ResultsFormat {
 
 /// Every evaluation (or only the Pareto front) with the hypervolume and its history per
 /// iteration, as JSON or CSV.
-#[utoipa::path(get, path = "/v1/campaigns/{id}/results", tag = "campaigns", security(("bearer" = [])),
+#[utoipa::path(get, path = "/campaigns/{id}/results", tag = "campaigns", security(("bearer" = [])),
     params(("id" = String, Path, description = "camp_…"),
         ("pareto_only" = Option<bool>, Query, description = "Only the Pareto front"),
         ("format" = Option<String>, Query, description = "json (default) or csv")),
@@ -271,11 +269,9 @@ pub async fn campaign_results(
     State(services): State<Services>,
     Scoped(caller, _): Scoped<scope::CampaignsRead>,
     Path(id): Path<String>,
-    query: Result<axum::extract::Query<ResultsQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(query): ApiQuery<ResultsQuery>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    let axum::extract::Query(query) =
-        query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
     let results = services
         .campaign_results(&caller, &id, query.pareto_only)
         .await?;

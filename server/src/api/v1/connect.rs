@@ -12,7 +12,7 @@ use crate::api::ApiError;
 
 /// Creates the account for a new email (or finds the existing one) and issues a new `admin`
 /// API key, shown once. Public; limited per client address.
-#[utoipa::path(post, path = "/v1/connect", tag = "accounts",
+#[utoipa::path(post, path = "/connect", tag = "accounts",
     request_body = ConnectRequest,
     responses(
         (status = 201, description = "A new key (and the account when the email was new)", body = ConnectResponse),

@@ -24,10 +24,10 @@ pub const UPLOAD_LIMIT: usize = MAX_DATASET_BYTES + 64 * 1024;
 /// to check the table against that template's MDL (422 `dataset_schema_mismatch` with every
 /// missing or mistyped column; rows out of bounds or without objectives come back as
 /// warnings).
-#[utoipa::path(post, path = "/v1/datasets", tag = "datasets", security(("bearer" = [])),
+#[utoipa::path(post, path = "/datasets", tag = "datasets", security(("bearer" = [])),
     request_body(content_type = "multipart/form-data", description = "file, name, description, template_id"),
     responses(
-        (status = 201, description = "The dataset with its first rows", body = DatasetDetail),
+        (status = 201, description = "The dataset with its first rows", body = Envelope<DatasetDetail>),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
     ))]
@@ -114,13 +114,13 @@ async fn read_form(request: Request) -> Result<DatasetForm, ApiError> {
 }
 
 /// Lists the account's datasets, newest first by default.
-#[utoipa::path(get, path = "/v1/datasets", tag = "datasets", security(("bearer" = [])),
+#[utoipa::path(get, path = "/datasets", tag = "datasets", security(("bearer" = [])),
     params(
         ("page" = Option<u32>, Query, description = "Page, from 1"),
         ("per_page" = Option<u32>, Query, description = "1 to 100, default 20"),
         ("sort" = Option<String>, Query, description = "created_at, name, row_count or size_bytes; '-' for descending"),
     ),
-    responses((status = 200, body = [DatasetSummary]), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = ListEnvelope<DatasetSummary>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list_datasets(
     State(services): State<Services>,
     Scoped(caller, _): Scoped<scope::DatasetsRead>,
@@ -132,9 +132,9 @@ pub async fn list_datasets(
 }
 
 /// One dataset with its columns and first 10 rows.
-#[utoipa::path(get, path = "/v1/datasets/{id}", tag = "datasets", security(("bearer" = [])),
+#[utoipa::path(get, path = "/datasets/{id}", tag = "datasets", security(("bearer" = [])),
     params(("id" = String, Path, description = "ds_…")),
-    responses((status = 200, body = DatasetDetail), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Envelope<DatasetDetail>), (status = 404, body = ErrorBody)))]
 pub async fn get_dataset(
     State(services): State<Services>,
     Scoped(caller, _): Scoped<scope::DatasetsRead>,
@@ -144,7 +144,7 @@ pub async fn get_dataset(
 }
 
 /// The dataset's file exactly as uploaded.
-#[utoipa::path(get, path = "/v1/datasets/{id}/download", tag = "datasets", security(("bearer" = [])),
+#[utoipa::path(get, path = "/datasets/{id}/download", tag = "datasets", security(("bearer" = [])),
     params(("id" = String, Path, description = "ds_…")),
     responses((status = 200, description = "text/csv or application/json", body = String),
         (status = 404, body = ErrorBody)))]
@@ -187,7 +187,7 @@ pub async fn download_dataset(
 
 /// Deletes a dataset. Campaigns warm-started from it keep their copied rows; a pool-based
 /// campaign that still needs it fails with a clear reason when it next runs.
-#[utoipa::path(delete, path = "/v1/datasets/{id}", tag = "datasets", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/datasets/{id}", tag = "datasets", security(("bearer" = [])),
     params(("id" = String, Path, description = "ds_…")),
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)))]
 pub async fn delete_dataset(

@@ -16,7 +16,7 @@ use crate::api::extract::{list_params, ApiJson};
 use crate::api::ApiError;
 
 /// Processes and materials with their prices (CNY minor units) and lead times. Public.
-#[utoipa::path(get, path = "/v1/catalog", tag = "files",
+#[utoipa::path(get, path = "/catalog", tag = "files",
     responses((status = 200, body = Catalog)))]
 pub async fn catalog(State(services): State<Services>) -> Json<Catalog> {
     Json(services.catalog())
@@ -24,7 +24,7 @@ pub async fn catalog(State(services): State<Services>) -> Json<Catalog> {
 
 /// Registers an STL file and returns its single-use upload URL (valid 15 minutes) and the
 /// headers the upload must carry; then `PUT` the bytes there and confirm.
-#[utoipa::path(post, path = "/v1/files/presign", tag = "files", security(("bearer" = [])),
+#[utoipa::path(post, path = "/files/presign", tag = "files", security(("bearer" = [])),
     request_body = PresignRequest,
     responses((status = 201, body = PresignResponse), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -41,7 +41,7 @@ pub async fn presign(
 
 /// Queues the analysis of an uploaded file (status `processing`); 409 `upload_incomplete`
 /// before its bytes arrived.
-#[utoipa::path(post, path = "/v1/files/confirm", tag = "files", security(("bearer" = [])),
+#[utoipa::path(post, path = "/files/confirm", tag = "files", security(("bearer" = [])),
     request_body = ConfirmRequest,
     responses((status = 202, body = FileView), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
@@ -57,7 +57,7 @@ pub async fn confirm(
 }
 
 /// One of the account's files with its status and, once ready, its metrics.
-#[utoipa::path(get, path = "/v1/files/{id}", tag = "files", security(("bearer" = [])),
+#[utoipa::path(get, path = "/files/{id}", tag = "files", security(("bearer" = [])),
     params(("id" = String, Path, description = "The file's UUID")),
     responses((status = 200, body = FileView), (status = 404, body = ErrorBody)))]
 pub async fn get_file(
@@ -75,7 +75,7 @@ const LIST: ListSpec = ListSpec {
 };
 
 /// The account's files, newest first (`page`, `per_page`).
-#[utoipa::path(get, path = "/v1/files", tag = "files", security(("bearer" = [])),
+#[utoipa::path(get, path = "/files", tag = "files", security(("bearer" = [])),
     params(("page" = Option<u32>, Query, description = "Page, from 1"),
         ("per_page" = Option<u32>, Query, description = "1 to 100, default 20")),
     responses((status = 200, body = FileList), (status = 400, body = ErrorBody)))]
@@ -94,7 +94,7 @@ pub async fn list_files(
 
 /// Reads the part in another unit (`mm`, `cm`, `in`): the metrics are recomputed; a user's
 /// confirmation makes the unit confidence 1.0.
-#[utoipa::path(post, path = "/v1/files/{id}/unit", tag = "files", security(("bearer" = [])),
+#[utoipa::path(post, path = "/files/{id}/unit", tag = "files", security(("bearer" = [])),
     params(("id" = String, Path, description = "The file's UUID")),
     request_body = UnitRequest,
     responses((status = 200, body = FileView), (status = 400, body = ErrorBody),

@@ -1,6 +1,6 @@
 //! `/v1/jobs`: the jobs that run the caller's campaigns (Discover envelope).
 
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
 use domain::campaigns::JOB_LIST;
@@ -11,12 +11,12 @@ use serde::Deserialize;
 use services::Services;
 
 use crate::api::auth::{scope, Scoped};
-use crate::api::extract::list_params;
+use crate::api::extract::{list_params, ApiQuery};
 use crate::api::{envelope, ApiError};
 
 /// Lists the account's jobs, newest first; filters `campaign_id` and `status`. Each carries
 /// its `worker_id` and `progress` {iteration, total_iterations, evaluations_completed, budget}.
-#[utoipa::path(get, path = "/v1/jobs", tag = "jobs", security(("bearer" = [])),
+#[utoipa::path(get, path = "/jobs", tag = "jobs", security(("bearer" = [])),
     params(
         ("page" = Option<u32>, Query, description = "Page, from 1"),
         ("per_page" = Option<u32>, Query, description = "1 to 100, default 20"),
@@ -24,7 +24,7 @@ use crate::api::{envelope, ApiError};
         ("campaign_id" = Option<String>, Query, description = "Only this campaign's jobs"),
         ("status" = Option<String>, Query, description = "queued, running, completed, failed or cancelled"),
     ),
-    responses((status = 200, body = [JobView]), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = ListEnvelope<JobView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list_jobs(
     State(services): State<Services>,
     Scoped(caller, _): Scoped<scope::CampaignsRead>,
@@ -37,9 +37,9 @@ pub async fn list_jobs(
 
 /// One job with its worker, its progress (iteration, phase, evaluations, hypervolume, best
 /// objectives) and timing (elapsed, mean per iteration, estimated remaining).
-#[utoipa::path(get, path = "/v1/jobs/{id}", tag = "jobs", security(("bearer" = [])),
+#[utoipa::path(get, path = "/jobs/{id}", tag = "jobs", security(("bearer" = [])),
     params(("id" = String, Path, description = "job_…")),
-    responses((status = 200, body = JobDetail), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Envelope<JobDetail>), (status = 404, body = ErrorBody)))]
 pub async fn get_job(
     State(services): State<Services>,
     Scoped(caller, _): Scoped<scope::CampaignsRead>,
@@ -62,19 +62,18 @@ pub struct LogQuery {
 
 /// The job's log, oldest first: the last `tail` lines at `level` or more severe (default
 /// `info`; `debug` adds each proposed candidate), optionally after `since`.
-#[utoipa::path(get, path = "/v1/jobs/{id}/logs", tag = "jobs", security(("bearer" = [])),
+#[utoipa::path(get, path = "/jobs/{id}/logs", tag = "jobs", security(("bearer" = [])),
     params(("id" = String, Path, description = "job_…"),
         ("level" = Option<LogLevel>, Query, description = "Minimum level: debug, info (default), warning or error"),
         ("since" = Option<String>, Query, description = "RFC 3339"),
         ("tail" = Option<i64>, Query, description = "1 to 1000, default 100")),
-    responses((status = 200, body = [JobLogLine]), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Envelope<Vec<JobLogLine>>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn job_logs(
     State(services): State<Services>,
     Scoped(caller, _): Scoped<scope::CampaignsRead>,
     Path(id): Path<String>,
-    query: Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<LogQuery>,
 ) -> Result<Json<Envelope<Vec<JobLogLine>>>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
     Ok(envelope::ok(
         services
             .job_logs(&caller, &id, q.level.as_deref(), q.since.as_deref(), q.tail)
@@ -84,9 +83,9 @@ pub async fn job_logs(
 
 /// Cancels a queued or running job: it stops after its current iteration and its results are
 /// kept; 409 `job_not_cancellable` otherwise.
-#[utoipa::path(post, path = "/v1/jobs/{id}/cancel", tag = "jobs", security(("bearer" = [])),
+#[utoipa::path(post, path = "/jobs/{id}/cancel", tag = "jobs", security(("bearer" = [])),
     params(("id" = String, Path, description = "job_…")),
-    responses((status = 202, body = JobView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 202, body = Envelope<JobView>), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn cancel_job(
     State(services): State<Services>,
     Scoped(caller, _): Scoped<scope::CampaignsWrite>,
@@ -100,9 +99,9 @@ pub async fn cancel_job(
 
 /// Queues a new job for a failed or cancelled job's campaign, resuming from its last
 /// completed iteration with every recorded evaluation; 409 `job_not_retryable` otherwise.
-#[utoipa::path(post, path = "/v1/jobs/{id}/retry", tag = "jobs", security(("bearer" = [])),
+#[utoipa::path(post, path = "/jobs/{id}/retry", tag = "jobs", security(("bearer" = [])),
     params(("id" = String, Path, description = "job_…")),
-    responses((status = 202, description = "The new job", body = JobView),
+    responses((status = 202, description = "The new job", body = Envelope<JobView>),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn retry_job(
     State(services): State<Services>,

@@ -16,7 +16,7 @@ use crate::api::{envelope, ApiError};
 
 /// Lists the built-in templates and the account's own, optionally of one `domain` or matching
 /// `search`, paged and sorted like every Discover list (default sort `slug`).
-#[utoipa::path(get, path = "/v1/templates", tag = "templates", security(("bearer" = [])),
+#[utoipa::path(get, path = "/templates", tag = "templates", security(("bearer" = [])),
     params(
         ("page" = Option<u32>, Query, description = "Page, from 1"),
         ("per_page" = Option<u32>, Query, description = "1 to 100, default 20"),
@@ -25,7 +25,7 @@ use crate::api::{envelope, ApiError};
         ("search" = Option<String>, Query, description = "Text in the slug, name, description or tags"),
     ),
     responses(
-        (status = 200, description = "A page of the matching templates", body = [TemplateSummary]),
+        (status = 200, description = "A page of the matching templates", body = ListEnvelope<TemplateSummary>),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
     ))]
 pub async fn list_templates(
@@ -40,9 +40,9 @@ pub async fn list_templates(
 
 /// Saves an MDL document as a template only this account sees (`tmpl_…`). An invalid
 /// document answers 422 `validation_failed`; a slug already used answers 409 `conflict`.
-#[utoipa::path(post, path = "/v1/templates", tag = "templates", security(("bearer" = [])),
+#[utoipa::path(post, path = "/templates", tag = "templates", security(("bearer" = [])),
     request_body = CreateTemplateRequest,
-    responses((status = 201, body = TemplateDetail), (status = 400, body = ErrorBody),
+    responses((status = 201, body = Envelope<TemplateDetail>), (status = 400, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_template(
     State(services): State<Services>,
@@ -55,9 +55,9 @@ pub async fn create_template(
 }
 
 /// One template (by `tmpl_…`/`tmpl_…` id or by slug) with its MDL document as JSON.
-#[utoipa::path(get, path = "/v1/templates/{id}", tag = "templates", security(("bearer" = [])),
+#[utoipa::path(get, path = "/templates/{id}", tag = "templates", security(("bearer" = [])),
     params(("id" = String, Path, description = "tmpl_…, tmpl_… or the slug")),
-    responses((status = 200, body = TemplateDetail), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Envelope<TemplateDetail>), (status = 404, body = ErrorBody)))]
 pub async fn get_template(
     State(services): State<Services>,
     Scoped(caller, _): Scoped<scope::TemplatesRead>,
@@ -67,7 +67,7 @@ pub async fn get_template(
 }
 
 /// The template's MDL document as a YAML file.
-#[utoipa::path(get, path = "/v1/templates/{id}/download", tag = "templates", security(("bearer" = [])),
+#[utoipa::path(get, path = "/templates/{id}/download", tag = "templates", security(("bearer" = [])),
     params(("id" = String, Path, description = "tmpl_…, tmpl_… or the slug")),
     responses((status = 200, description = "application/yaml", content_type = "application/yaml", body = String),
         (status = 404, body = ErrorBody)))]

@@ -20,7 +20,7 @@ const PING_EVERY: Duration = Duration::from_secs(30);
 
 /// Upgrades to a websocket that streams the campaign's `iteration_start`,
 /// `evaluation_complete`, `iteration_complete`, `campaign_complete` and `error` messages.
-#[utoipa::path(get, path = "/v1/ws/campaigns/{id}", tag = "campaigns", security(("bearer" = [])),
+#[utoipa::path(get, path = "/ws/campaigns/{id}", tag = "campaigns", security(("bearer" = [])),
     params(("id" = String, Path, description = "camp_…"),
         ("token" = Option<String>, Query, description = "An API key, for clients that cannot send headers")),
     responses((status = 101, description = "Switching to the websocket protocol"),
