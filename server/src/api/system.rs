@@ -14,15 +14,27 @@ use super::{envelope, ApiError};
 /// Body of `/health` and `/ready`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Probe {
-    /// `ok` or `ready`.
-    pub status: &'static str,
+    /// What the probe found.
+    pub status: ProbeStatus,
+}
+
+/// `ok` from `/health`, `ready` from `/ready`.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeStatus {
+    /// The process is alive.
+    Ok,
+    /// The database answers too.
+    Ready,
 }
 
 /// Liveness: the process is up and serving HTTP. Never touches the database.
 #[utoipa::path(get, path = "/health", tag = "system",
     responses((status = 200, description = "The process is alive", body = Probe)))]
 pub async fn health() -> Json<Probe> {
-    Json(Probe { status: "ok" })
+    Json(Probe {
+        status: ProbeStatus::Ok,
+    })
 }
 
 /// Readiness: the database answers. 503 while it does not; the process keeps running.
@@ -35,16 +47,12 @@ pub async fn ready(
     State(services): State<Services>,
 ) -> Result<(StatusCode, Json<Probe>), ApiError> {
     services.readiness().await?;
-    Ok((StatusCode::OK, Json(Probe { status: "ready" })))
-}
-
-/// `{"data": PlatformStatus, "meta": Meta}` (documentation of the envelope's shape).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StatusResponse {
-    /// The status.
-    pub data: PlatformStatus,
-    /// Request metadata.
-    pub meta: domain::envelope::Meta,
+    Ok((
+        StatusCode::OK,
+        Json(Probe {
+            status: ProbeStatus::Ready,
+        }),
+    ))
 }
 
 /// The server's version, database backend and job queue counts.

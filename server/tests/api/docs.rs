@@ -193,3 +193,33 @@ fn resolve<'a>(doc: &'a serde_json::Value, schema: &'a serde_json::Value) -> &'a
         None => schema,
     }
 }
+
+#[tokio::test]
+async fn every_schema_the_document_refers_to_is_in_it() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/v1/openapi.json").await.json();
+    let mut references = Vec::new();
+    collect_references(&doc, &mut references);
+    assert!(references.len() > 50, "{} references", references.len());
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let missing: Vec<&String> = references
+        .iter()
+        .filter(|r| !schemas.contains_key(r.trim_start_matches("#/components/schemas/")))
+        .collect();
+    assert!(missing.is_empty(), "missing schemas: {missing:?}");
+}
+
+fn collect_references(value: &serde_json::Value, into: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value.as_str()) {
+                    ("$ref", Some(reference)) => into.push(reference.to_owned()),
+                    _ => collect_references(value, into),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_references(v, into)),
+        _ => {}
+    }
+}

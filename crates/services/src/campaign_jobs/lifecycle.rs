@@ -58,7 +58,8 @@ impl Services {
             .ok_or_else(|| ServiceError::InvalidState {
                 code: ErrorCode::CampaignNotStartable,
                 message: format!(
-                    "Only a campaign in status 'created' can start; this one is '{}'.",
+                    "Only a campaign in status '{}' can start; this one is '{}'.",
+                    CampaignStatus::Created,
                     campaign.status
                 ),
             })?;
