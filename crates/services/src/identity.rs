@@ -21,7 +21,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use store::accounts::{Account, NewAccount, PasswordHash};
 use store::api_keys::{ApiKey, NewApiKey};
-use store::{now_ms, AccountId, StoreError};
+use store::{now_ms, AccountId, Db};
 
 use crate::error::{Found, Resource};
 use crate::{ServiceError, Services};
@@ -271,19 +271,87 @@ async fn verify_password(
     .map_err(ServiceError::Internal)
 }
 
+/// The account for `email`, created when there is none; `true` when it was created. Safe
+/// inside a unit of work and when two first requests for one email race.
+async fn find_or_create_account(
+    db: &Db,
+    email: &Email,
+    name: &DisplayName,
+    password_hash: Option<&PasswordHash>,
+    now: i64,
+) -> Result<(Account, bool), ServiceError> {
+    let accounts = db.accounts();
+    let normalized = email.normalized();
+    if let Some(existing) = accounts.find_by_email(&normalized).await? {
+        return Ok((existing, false));
+    }
+    let new = NewAccount {
+        email: email.as_str(),
+        email_normalized: &normalized,
+        name: name.as_str(),
+        password_hash,
+    };
+    if let Some(created) = accounts.create_if_absent(new, now).await? {
+        return Ok((created, true));
+    }
+    // Another request created it since the lookup; it is committed now.
+    accounts
+        .find_by_email(&normalized)
+        .await?
+        .map(|existing| (existing, false))
+        .ok_or(ServiceError::NotFound(Resource::Record))
+}
+
+/// Stores a new key for `owner`; the secret is returned once and only its hash is kept.
+async fn issue_key(
+    db: &Db,
+    owner: &AccountId,
+    name: &str,
+    kind: KeyKind,
+    scopes: &[Scope],
+    expires_at: Option<i64>,
+    now: i64,
+) -> Result<(ApiKey, ShownOnce), ServiceError> {
+    let raw = new_key(kind);
+    let key = db
+        .api_keys()
+        .create(
+            owner,
+            NewApiKey {
+                name,
+                prefix: &display_prefix(&raw, kind),
+                kind,
+                key_hash: &sha256_hex(&raw),
+                scopes,
+                expires_at,
+            },
+            now,
+        )
+        .await?;
+    Ok((key, ShownOnce::new(raw)))
+}
+
 impl Services {
     /// `POST /v1/connect`: creates the account for a new email, and in every case issues a
     /// new `admin` key (older keys keep working).
     pub async fn connect(&self, req: ConnectRequest) -> Result<ConnectResponse, ServiceError> {
         let (email, name) = parse_person(&req.email, &req.name, None)?;
         let now = now_ms();
-        let (account, created) = self
-            .find_or_create_account(&email, &name, None, now)
-            .await?;
+        // One unit of work: a new account never exists without the key it was created for.
+        let tx = self.db.begin().await?;
+        let (account, created) = find_or_create_account(&tx, &email, &name, None, now).await?;
         let kind = self.config.default_key_kind;
-        let (key, raw) = self
-            .issue_key(&account.id, "connect", kind, &[Scope::Admin], None, now)
-            .await?;
+        let (key, raw) = issue_key(
+            &tx,
+            &account.id,
+            "connect",
+            kind,
+            &[Scope::Admin],
+            None,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
         Ok(ConnectResponse {
             account_id: account.id,
             email: account.email,
@@ -298,65 +366,6 @@ impl Services {
             }
             .to_owned(),
         })
-    }
-
-    async fn find_or_create_account(
-        &self,
-        email: &Email,
-        name: &DisplayName,
-        password_hash: Option<&PasswordHash>,
-        now: i64,
-    ) -> Result<(Account, bool), ServiceError> {
-        let accounts = self.db.accounts();
-        let normalized = email.normalized();
-        if let Some(existing) = accounts.find_by_email(&normalized).await? {
-            return Ok((existing, false));
-        }
-        let new = NewAccount {
-            email: email.as_str(),
-            email_normalized: &normalized,
-            name: name.as_str(),
-            password_hash,
-        };
-        match accounts.create(new, now).await {
-            Ok(account) => Ok((account, true)),
-            // Two first requests for one email raced: the other one created it.
-            Err(StoreError::Conflict(_)) => accounts
-                .find_by_email(&normalized)
-                .await?
-                .map(|a| (a, false))
-                .ok_or(ServiceError::NotFound(Resource::Record)),
-            Err(other) => Err(other.into()),
-        }
-    }
-
-    async fn issue_key(
-        &self,
-        owner: &AccountId,
-        name: &str,
-        kind: KeyKind,
-        scopes: &[Scope],
-        expires_at: Option<i64>,
-        now: i64,
-    ) -> Result<(ApiKey, ShownOnce), ServiceError> {
-        let raw = new_key(kind);
-        let key = self
-            .db
-            .api_keys()
-            .create(
-                owner,
-                NewApiKey {
-                    name,
-                    prefix: &display_prefix(&raw, kind),
-                    kind,
-                    key_hash: &sha256_hex(&raw),
-                    scopes,
-                    expires_at,
-                },
-                now,
-            )
-            .await?;
-        Ok((key, ShownOnce::new(raw)))
     }
 
     /// Turns a raw API key into a caller, counting the use. Unknown, malformed and revoked
@@ -450,16 +459,16 @@ impl Services {
         scopes.sort();
         scopes.dedup();
         let kind = req.kind.unwrap_or(self.config.default_key_kind);
-        let (key, raw) = self
-            .issue_key(
-                caller.account(),
-                name.as_str(),
-                kind,
-                &scopes,
-                expires_at,
-                now,
-            )
-            .await?;
+        let (key, raw) = issue_key(
+            &self.db,
+            caller.account(),
+            name.as_str(),
+            kind,
+            &scopes,
+            expires_at,
+            now,
+        )
+        .await?;
         Ok(CreatedApiKey {
             key: view(key),
             api_key: raw,
@@ -544,21 +553,23 @@ impl Services {
         let (email, name) = parse_person(email, name, Some(password.expose_secret()))?;
         let hash = hash_password(password.clone()).await?;
         let now = now_ms();
-        let (account, created) = self
-            .find_or_create_account(&email, &name, Some(&hash), now)
-            .await?;
+        // One unit of work: an account never exists without the session it was signed up for.
+        let tx = self.db.begin().await?;
+        let (account, created) =
+            find_or_create_account(&tx, &email, &name, Some(&hash), now).await?;
         if !created {
             if account.password_hash.is_some() {
                 return Err(ServiceError::Conflict(
                     "An account with this email already exists. Sign in instead.".into(),
                 ));
             }
-            self.db
-                .accounts()
+            tx.accounts()
                 .set_password_hash(&account.id, &hash, now)
                 .await?;
         }
-        self.start_session(account, now).await
+        let session = self.start_session(&tx, account, now).await?;
+        tx.commit().await?;
+        Ok(session)
     }
 
     /// Checks email and password, throttled per email and per client address.
@@ -593,14 +604,19 @@ impl Services {
         }
         counters.reset(&email_bucket, window).await?;
         let account = account.ok_or(ServiceError::InvalidCredentials)?;
-        self.start_session(account, now).await
+        self.start_session(&self.db, account, now).await
     }
 
-    async fn start_session(&self, account: Account, now: i64) -> Result<NewSession, ServiceError> {
+    async fn start_session(
+        &self,
+        db: &Db,
+        account: Account,
+        now: i64,
+    ) -> Result<NewSession, ServiceError> {
         let token = SecretString::from(store::ids::random_hex(32));
         let ttl = i64::try_from(self.config.session_ttl.as_millis()).unwrap_or(i64::MAX);
         let expires_at = now.saturating_add(ttl);
-        let sessions = self.db.sessions();
+        let sessions = db.sessions();
         // Sign-ins are rare enough to carry the clean-up of expired sessions.
         sessions.purge_expired(now).await?;
         sessions
@@ -658,16 +674,16 @@ impl Services {
             .sign_up("Demo Scientist", "demo@mattercraft.local", &password)
             .await?;
         let now = now_ms();
-        let (_, api_key) = self
-            .issue_key(
-                &session.user.account_id,
-                "demo",
-                self.config.default_key_kind,
-                &[Scope::Admin],
-                None,
-                now,
-            )
-            .await?;
+        let (_, api_key) = issue_key(
+            &self.db,
+            &session.user.account_id,
+            "demo",
+            self.config.default_key_kind,
+            &[Scope::Admin],
+            None,
+            now,
+        )
+        .await?;
         self.sign_out(session.token.expose_secret()).await?;
         Ok(Some(DemoCredentials {
             email: session.user.email,

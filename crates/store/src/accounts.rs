@@ -100,6 +100,31 @@ impl Accounts {
             .await?)
     }
 
+    /// Creates an account unless its normalised email is taken (then `None`). Unlike
+    /// [`Accounts::create`], a taken email is not an error, so this is safe inside a unit of
+    /// work: on PostgreSQL a failed statement would abort the whole transaction.
+    pub async fn create_if_absent(
+        &self,
+        new: NewAccount<'_>,
+        now: i64,
+    ) -> Result<Option<Account>, StoreError> {
+        let id = AccountId::generate();
+        let sql = format!(
+            "INSERT INTO accounts (id, email, email_normalized, name, password_hash, created_at, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) \
+             ON CONFLICT (email_normalized) DO NOTHING RETURNING {COLUMNS}"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(&id)
+            .bind(new.email)
+            .bind(new.email_normalized)
+            .bind(new.name)
+            .bind(new.password_hash.map(PasswordHash::expose))
+            .bind(now)
+            .fetch_optional(&mut *self.db.conn().await?)
+            .await?)
+    }
+
     /// The account with this normalised email, if any.
     pub async fn find_by_email(&self, normalized: &str) -> Result<Option<Account>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM accounts WHERE email_normalized = $1");

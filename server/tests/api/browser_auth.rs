@@ -4,27 +4,14 @@
 use axum::body::Body;
 use axum::http::Request;
 
-use crate::helpers::{TestApp, TestResponse};
+use crate::helpers::{refuse_inserts, TestApp, TestResponse};
 
 const HOST: &str = "127.0.0.1:3000";
 
 fn form(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| {
-            let v: String = v
-                .bytes()
-                .map(|b| match b {
-                    b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                        (b as char).to_string()
-                    }
-                    other => format!("%{other:02X}"),
-                })
-                .collect();
-            format!("{k}={v}")
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish()
 }
 
 /// A server-function call as a browser makes it: same-origin, HTML form or fetch.
@@ -370,4 +357,29 @@ async fn cross_site_posts_are_refused() {
         )
         .await;
     assert_eq!(still.json()["meta"]["total"], 0, "no key was created");
+}
+
+#[tokio::test]
+async fn when_the_session_cannot_be_stored_no_account_is_left_behind() {
+    let app = TestApp::spawn().await;
+    refuse_inserts(&app, "sessions").await;
+    let res = call_fn(
+        &app,
+        "sign_up",
+        &[
+            ("name", "Half Done"),
+            ("email", "half@example.com"),
+            ("password", "radium-1898!"),
+            ("next", "/account"),
+        ],
+        false,
+        None,
+    )
+    .await;
+    assert_eq!(res.status, 500, "{}", res.text());
+    assert_eq!(
+        app.count("accounts").await,
+        0,
+        "the account was rolled back"
+    );
 }

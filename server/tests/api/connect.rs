@@ -1,4 +1,4 @@
-use crate::helpers::TestApp;
+use crate::helpers::{refuse_inserts, TestApp};
 
 #[tokio::test]
 async fn connect_creates_an_account_and_a_key_that_works() {
@@ -138,4 +138,24 @@ async fn the_demo_account_is_created_once_on_an_empty_database_and_works() {
         .sign_in(&demo.email, &demo.password, None)
         .await
         .expect("the printed password signs in");
+}
+
+#[tokio::test]
+async fn when_the_key_cannot_be_stored_no_account_is_left_behind() {
+    let app = TestApp::spawn().await;
+    refuse_inserts(&app, "api_keys").await;
+    let res = app
+        .post(
+            "/v1/connect",
+            "application/json",
+            r#"{"email": "half@example.com", "name": "Half Done"}"#,
+        )
+        .await;
+    assert_eq!(res.status, 500, "{}", res.text());
+    assert_eq!(res.json()["error"], "internal_error");
+    assert_eq!(
+        app.count("accounts").await,
+        0,
+        "the account was rolled back with its key"
+    );
 }

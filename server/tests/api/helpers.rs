@@ -260,6 +260,17 @@ impl TestApp {
         runner.run_pending().await.unwrap()
     }
 
+    /// Rows in `table`, read straight from the database.
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.database_url).await.unwrap();
+        let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        n
+    }
+
     /// Starts one of `key`'s campaigns; the queued job's id.
     pub async fn start_campaign(&self, key: &str, id: &str) -> String {
         let res = self
@@ -312,4 +323,29 @@ pub fn from_address(mut request: Request<Body>, ip: &str) -> Request<Body> {
         .extensions_mut()
         .insert(axum::extract::ConnectInfo(addr));
     request
+}
+
+/// Makes every insert into `table` fail, as a full disk or a lost connection would.
+pub async fn refuse_inserts(app: &TestApp, table: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.database_url).await.unwrap();
+    let statements = if app.database_url.starts_with("postgres") {
+        vec![
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$"
+                .to_owned(),
+            format!(
+                "CREATE TRIGGER refuse BEFORE INSERT ON {table} \
+                 FOR EACH ROW EXECUTE FUNCTION refuse()"
+            ),
+        ]
+    } else {
+        vec![format!(
+            "CREATE TRIGGER refuse BEFORE INSERT ON {table} \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+        )]
+    };
+    for statement in statements {
+        sqlx::query(&statement).execute(&pool).await.unwrap();
+    }
 }
