@@ -244,8 +244,10 @@ fn context(canvas: &HtmlCanvasElement) -> Result<Context, String> {
         .flatten()
         .and_then(|c| c.dyn_into::<WebGl2RenderingContext>().ok())
         .ok_or(unavailable)?;
-    // three-d's API takes an `Arc`; wasm has one thread, so nothing is shared across threads.
-    #[allow(clippy::arc_with_non_send_sync)]
+    #[expect(
+        clippy::arc_with_non_send_sync,
+        reason = "three-d's API takes an Arc; wasm has one thread, so nothing is shared across threads"
+    )]
     let gl = Arc::new(glow::Context::from_webgl2_context(gl));
     let context = Context::from_gl_context(gl).map_err(|_| unavailable.to_owned())?;
     listen(canvas);
