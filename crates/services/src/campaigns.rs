@@ -7,7 +7,7 @@ use domain::campaigns::{
     TemplateDetail, TemplateSummary,
 };
 use domain::error::{ErrorCode, ErrorDetail, IssueLevel};
-use domain::ids::{DatasetId, TemplateId};
+use domain::ids::{CampaignId, DatasetId, TemplateId};
 use domain::listing::{Direction, ListParams};
 use domain::time::rfc3339_from_millis;
 use optimizer::templates::{Template, TEMPLATES};
@@ -463,26 +463,38 @@ impl Services {
         id: &str,
     ) -> Result<CampaignDetail, ServiceError> {
         caller.require(Scope::CampaignsRead)?;
-        let id = crate::campaign_jobs::lifecycle::campaign_id(id)?;
-        detail(
-            self.db
-                .campaigns()
-                .get(caller.account(), &id)
-                .await
-                .found(Resource::Campaign)?,
-        )
+        detail(self.own_campaign(caller, id).await?)
     }
 
     /// `DELETE /v1/campaigns/{id}`: removes one of the caller's campaigns.
     pub async fn delete_campaign(&self, caller: &Caller, id: &str) -> Result<(), ServiceError> {
         caller.require(Scope::CampaignsDelete)?;
-        let id = crate::campaign_jobs::lifecycle::campaign_id(id)?;
+        let id = campaign_id(id)?;
         self.db
             .campaigns()
             .delete(caller.account(), &id)
             .await
             .found(Resource::Campaign)
     }
+
+    /// One of the caller's campaigns by the id in a path; another account's, an unknown or a
+    /// malformed id is simply not found.
+    pub(crate) async fn own_campaign(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<Campaign, ServiceError> {
+        self.db
+            .campaigns()
+            .get(caller.account(), &campaign_id(id)?)
+            .await
+            .found(Resource::Campaign)
+    }
+}
+
+/// A campaign id from a path: a malformed one is simply not found.
+pub(crate) fn campaign_id(id: &str) -> Result<CampaignId, ServiceError> {
+    CampaignId::parse(id).ok_or(ServiceError::NotFound(Resource::Campaign))
 }
 
 /// 422 `validation_failed` with one detail per MDL issue (errors and warnings).

@@ -84,20 +84,9 @@ impl Db {
 impl Accounts {
     /// Creates an account; `Conflict` when the normalised email is taken.
     pub async fn create(&self, new: NewAccount<'_>, now: i64) -> Result<Account, StoreError> {
-        let id = AccountId::generate();
-        let sql = format!(
-            "INSERT INTO accounts (id, email, email_normalized, name, password_hash, created_at, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
-        );
-        Ok(sqlx::query_as(&sql)
-            .bind(&id)
-            .bind(new.email)
-            .bind(new.email_normalized)
-            .bind(new.name)
-            .bind(new.password_hash.map(PasswordHash::expose))
-            .bind(now)
-            .fetch_one(&mut *self.db.conn().await?)
-            .await?)
+        self.create_if_absent(new, now)
+            .await?
+            .ok_or_else(|| StoreError::Conflict("accounts.email_normalized".into()))
     }
 
     /// Creates an account unless its normalised email is taken (then `None`). Unlike

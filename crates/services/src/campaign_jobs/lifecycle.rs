@@ -9,20 +9,15 @@ use domain::campaigns::{
     EvaluationInput, EvaluationsAccepted, JobView, ResultRow,
 };
 use domain::error::{ErrorCode, ErrorDetail};
-use domain::ids::{CampaignId, JobId};
+use domain::ids::JobId;
 use serde_json::Value;
 use store::evaluations::PostedResult;
 use store::now_ms;
 
 use super::DEFAULT_TIMEOUT_HOURS;
 use super::{counts, job_view, named, objective_names, stored_mdl, RunCampaignJob};
-use crate::error::{Found, Resource};
+use crate::error::Resource;
 use crate::{Caller, ServiceError, Services};
-
-/// A campaign id from a path: a malformed one is simply not found.
-pub(crate) fn campaign_id(id: &str) -> Result<CampaignId, ServiceError> {
-    CampaignId::parse(id).ok_or(ServiceError::NotFound(Resource::Campaign))
-}
 
 impl Services {
     /// `POST /v1/campaigns/{id}/start`: creates a job for a `created` campaign and queues the
@@ -34,13 +29,8 @@ impl Services {
         timeout_hours: Option<f64>,
     ) -> Result<JobView, ServiceError> {
         caller.require(Scope::CampaignsWrite)?;
-        let id = campaign_id(id)?;
-        let campaign = self
-            .db
-            .campaigns()
-            .get(caller.account(), &id)
-            .await
-            .found(Resource::Campaign)?;
+        let campaign = self.own_campaign(caller, id).await?;
+        let id = campaign.id.clone();
         let hours = timeout_hours.unwrap_or(DEFAULT_TIMEOUT_HOURS);
         if !(hours > 0.0 && hours <= 24.0 * 30.0) {
             return Err(ServiceError::invalid(
@@ -77,13 +67,8 @@ impl Services {
     /// keeps its results; the campaign ends `cancelled`.
     pub async fn stop_campaign(&self, caller: &Caller, id: &str) -> Result<JobView, ServiceError> {
         caller.require(Scope::CampaignsWrite)?;
-        let id = campaign_id(id)?;
-        let campaign = self
-            .db
-            .campaigns()
-            .get(caller.account(), &id)
-            .await
-            .found(Resource::Campaign)?;
+        let campaign = self.own_campaign(caller, id).await?;
+        let id = campaign.id.clone();
         let jobs = self.db.campaign_jobs();
         if campaign.status != CampaignStatus::Running
             || !jobs.request_cancel(caller.account(), &id, now_ms()).await?
@@ -144,13 +129,8 @@ impl Services {
                 })
             })
             .transpose()?;
-        let id = campaign_id(id)?;
-        let campaign = self
-            .db
-            .campaigns()
-            .get(caller.account(), &id)
-            .await
-            .found(Resource::Campaign)?;
+        let campaign = self.own_campaign(caller, id).await?;
+        let id = campaign.id.clone();
         let names = objective_names(&stored_mdl(&campaign)?);
         Ok(self
             .db
@@ -178,13 +158,8 @@ impl Services {
         items: Vec<EvaluationInput>,
     ) -> Result<EvaluationsAccepted, ServiceError> {
         caller.require(Scope::CampaignsWrite)?;
-        let id = campaign_id(id)?;
-        let campaign = self
-            .db
-            .campaigns()
-            .get(caller.account(), &id)
-            .await
-            .found(Resource::Campaign)?;
+        let campaign = self.own_campaign(caller, id).await?;
+        let id = campaign.id.clone();
         let document = stored_mdl(&campaign)?;
         if document.evaluator != mdl::Evaluator::External {
             return Err(ServiceError::InvalidState {
@@ -250,13 +225,8 @@ impl Services {
         pareto_only: bool,
     ) -> Result<CampaignResults, ServiceError> {
         caller.require(Scope::CampaignsRead)?;
-        let id = campaign_id(id)?;
-        let campaign = self
-            .db
-            .campaigns()
-            .get(caller.account(), &id)
-            .await
-            .found(Resource::Campaign)?;
+        let campaign = self.own_campaign(caller, id).await?;
+        let id = campaign.id.clone();
         let document = stored_mdl(&campaign)?;
         let evaluations = self.db.evaluations().evaluations(&id).await?;
         let names = objective_names(&document);
