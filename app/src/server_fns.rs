@@ -120,11 +120,10 @@ pub(crate) mod ssr {
     /// added to its query; with it, returns the error for the page to show in place.
     pub fn back_to_form(headers: &HeaderMap, error: AppError, back: &str) -> Result<(), AppError> {
         if wants_html(headers) {
-            leptos_axum::redirect(&with_query(
+            redirect(&with_query(
                 &safe_next(back),
                 &[("error", error.code.as_str())],
-            ));
-            Ok(())
+            ))
         } else {
             Err(error)
         }
@@ -156,18 +155,60 @@ pub(crate) mod ssr {
     }
 
     /// A local path to continue to after signing in; anything else becomes `/account`, so a
-    /// crafted link cannot send the user to another site.
+    /// crafted link cannot send the user to another site (see [`local_path`]).
     pub fn safe_next(next: &str) -> String {
-        if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-            next.to_owned()
-        } else {
-            "/account".to_owned()
+        local_path(next).unwrap_or_else(|| "/account".to_owned())
+    }
+
+    /// `path` as a same-origin path to put in a `Location` header, or `None` when it is not
+    /// one: it must start with exactly one `/`, hold no ASCII control character, whitespace or
+    /// backslash (browsers drop TAB, CR and LF and read `\` as `/`, so `/\t/evil.example`
+    /// would become `//evil.example`), and, resolved as a URL against this site's origin, stay
+    /// on that origin with a path that starts with a single `/` (also once `%2F`/`%5C` are
+    /// decoded, as a proxy might). The result is the resolved path, query and fragment, so
+    /// dot segments are already applied. Any fixed origin gives the same verdict as the real
+    /// one: a path that stays on one origin stays on every origin.
+    pub fn local_path(path: &str) -> Option<String> {
+        if !path.starts_with('/')
+            || path.starts_with("//")
+            || path.contains('\\')
+            || path
+                .bytes()
+                .any(|b| b.is_ascii_control() || b.is_ascii_whitespace())
+        {
+            return None;
+        }
+        let site = url::Url::parse("http://site.invalid/").ok()?;
+        let resolved = site.join(path).ok()?;
+        if resolved.origin() != site.origin() {
+            return None;
+        }
+        let local = &resolved[url::Position::BeforePath..];
+        let start = local.get(..4).unwrap_or(local).to_ascii_lowercase();
+        let doubled = local.starts_with("//") || start == "/%2f" || start == "/%5c";
+        (local.starts_with('/') && !doubled).then(|| local.to_owned())
+    }
+
+    /// Sends the browser to the local page `path` (a 302 for a plain form post, a client-side
+    /// navigation otherwise). Use it for any target built from request data:
+    /// `leptos_axum::redirect` panics on a value that is not a valid header, so anything but a
+    /// same-origin path ([`local_path`]) answers 400 `invalid_request` instead. ([`safe_next`]
+    /// already gives a valid path, and constant paths need no check.)
+    pub fn redirect(path: &str) -> Result<(), AppError> {
+        match local_path(path) {
+            Some(path) => {
+                leptos_axum::redirect(&path);
+                Ok(())
+            }
+            None => Err(from_service(ServiceError::invalid(
+                domain::error::ErrorDetail::new("path", "is not a path on this site"),
+            ))),
         }
     }
 
     #[cfg(test)]
     mod tests {
-        use super::{safe_next, with_query};
+        use super::{local_path, safe_next, with_query};
 
         #[test]
         fn query_values_are_percent_encoded_once() {
@@ -184,10 +225,49 @@ pub(crate) mod ssr {
         #[test]
         fn only_local_paths_are_followed_after_sign_in() {
             assert_eq!(safe_next("/settings/api-keys"), "/settings/api-keys");
-            assert_eq!(safe_next("https://evil.example"), "/account");
-            assert_eq!(safe_next("//evil.example"), "/account");
-            assert_eq!(safe_next("/\\evil.example"), "/account");
-            assert_eq!(safe_next(""), "/account");
+            assert_eq!(
+                safe_next("/campaigns/new?template=x#top"),
+                "/campaigns/new?template=x#top"
+            );
+            for hostile in [
+                "https://evil.example",
+                "http:evil.example",
+                "javascript:alert(1)",
+                "evil.example",
+                "//evil.example",
+                "/\\evil.example",
+                "\\/evil.example",
+                "/\t/evil.example",
+                "/\n/evil.example",
+                "/\r\n/evil.example",
+                "\t//evil.example",
+                " /evil",
+                "/ /evil",
+                "/\x0b/evil.example",
+                "/\x7f/evil.example",
+                "/%2F%2Fevil.example",
+                "/%2f/evil.example",
+                "/%5C/evil.example",
+                "/../..//evil.example",
+                "/./\\evil.example",
+                "",
+            ] {
+                assert_eq!(safe_next(hostile), "/account", "{hostile:?}");
+            }
+        }
+
+        #[test]
+        fn local_paths_are_resolved_and_encoded_before_use() {
+            assert_eq!(local_path("/a/../b/./c").as_deref(), Some("/b/c"));
+            assert_eq!(local_path("/caf\u{e9}").as_deref(), Some("/caf%C3%A9"));
+            assert_eq!(local_path("/%09/x").as_deref(), Some("/%09/x"));
+            for path in ["/a/../b", "/caf\u{e9}", "/x?y=\u{e9}"] {
+                let local = local_path(path).unwrap();
+                assert!(
+                    http::HeaderValue::from_str(&local).is_ok(),
+                    "{local:?} is a valid header value"
+                );
+            }
         }
     }
 }

@@ -156,10 +156,7 @@ pub async fn create_campaign_from_template(
     }
     .await;
     match created {
-        Ok(campaign) => {
-            leptos_axum::redirect(&format!("/campaigns/{}", campaign.summary.id));
-            Ok(())
-        }
+        Ok(campaign) => redirect(&format!("/campaigns/{}", campaign.summary.id)),
         Err(error) => back_to_form(&headers, error, &back),
     }
 }
@@ -180,10 +177,7 @@ pub async fn create_campaign_from_mdl(mdl: String) -> Result<(), AppError> {
     }
     .await;
     match created {
-        Ok(campaign) => {
-            leptos_axum::redirect(&format!("/campaigns/{}", campaign.summary.id));
-            Ok(())
-        }
+        Ok(campaign) => redirect(&format!("/campaigns/{}", campaign.summary.id)),
         Err(error) => back_to_form(&headers, error, "/campaigns/new"),
     }
 }

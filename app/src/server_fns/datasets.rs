@@ -45,6 +45,5 @@ pub async fn delete_dataset(id: String) -> Result<(), AppError> {
         .delete_dataset(&caller, &id)
         .await
         .map_err(from_service)?;
-    leptos_axum::redirect("/datasets");
-    Ok(())
+    redirect("/datasets")
 }

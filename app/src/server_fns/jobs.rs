@@ -104,7 +104,7 @@ pub async fn retry_job(id: String, open_job: bool) -> Result<(), AppError> {
         .await
         .map_err(from_service)?;
     if open_job {
-        leptos_axum::redirect(&format!("/jobs/{}", job.job.id));
+        redirect(&format!("/jobs/{}", job.job.id))?;
     }
     Ok(())
 }

@@ -24,7 +24,14 @@ pub async fn submit_lab_result(
     use crate::server_fns::ssr::*;
     let caller = require_caller().await?;
     let headers = headers().await?;
-    let back = format!("/campaigns/{campaign_id}");
+    // The way back is a Location header: built from a well-formed id only (a malformed one,
+    // say with a control character, is a campaign that does not exist).
+    let campaign = domain::ids::CampaignId::parse(&campaign_id).ok_or_else(|| {
+        from_service(services::ServiceError::NotFound(
+            services::Resource::Campaign,
+        ))
+    })?;
+    let back = format!("/campaigns/{campaign}");
     let failed = failed.is_some();
     let mut objectives = serde_json::Map::new();
     let mut problems = Vec::new();
@@ -54,15 +61,11 @@ pub async fn submit_lab_result(
         failed,
     };
     match services()?
-        .post_evaluations(&caller, &campaign_id, vec![input])
+        .post_evaluations(&caller, campaign.as_str(), vec![input])
         .await
     {
-        Ok(_) => {
-            if wants_html(&headers) {
-                leptos_axum::redirect(&back);
-            }
-            Ok(())
-        }
+        Ok(_) if wants_html(&headers) => redirect(&back),
+        Ok(_) => Ok(()),
         Err(e) => back_to_form(&headers, from_service(e), &back),
     }
 }

@@ -15,5 +15,6 @@ mod lab_loop;
 mod outage;
 mod pages;
 mod rate_limits;
+mod redirects;
 mod system;
 mod templates;
