@@ -14,12 +14,14 @@ pub mod server_fns;
 #[cfg(any(feature = "hydrate", test))]
 mod xhr_upload;
 
+use leptos::nonce::use_nonce;
 use leptos::prelude::*;
 use leptos_meta::MetaTags;
 
 pub use routes::App;
 
 /// Applies the saved colour theme before the first paint, so a dark page never flashes light.
+/// Inline, so it carries the response's CSP nonce (the server's policy names it).
 const THEME_BOOT_SCRIPT: &str = "try{var t=localStorage.getItem('mc-theme');\
 if(t==='dark'||t==='light'){document.documentElement.dataset.theme=t}}catch(e){}";
 
@@ -32,7 +34,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
-                <script inner_html=THEME_BOOT_SCRIPT></script>
+                <script nonce=use_nonce() inner_html=THEME_BOOT_SCRIPT></script>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />

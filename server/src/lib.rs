@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod config;
+pub mod security_headers;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
@@ -32,7 +33,10 @@ pub fn build_router(state: AppState) -> Router {
 pub fn build_router_with(state: AppState, extra_v1: Router<AppState>) -> Router {
     let routes = generate_route_list(app::App);
     let services = state.services.clone();
-    let context = move || provide_context(services.clone());
+    let context = move || {
+        provide_context(services.clone());
+        security_headers::provide_request_nonce();
+    };
     let options = state.leptos_options.clone();
     // Pages render in async mode: the response is produced once every resource has resolved.
     // A page that cannot finish in time (a stuck query, or a lost wake-up inside the renderer)
@@ -59,5 +63,12 @@ pub fn build_router_with(state: AppState, extra_v1: Router<AppState>) -> Router 
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(api::csrf::layer))
         .layer(axum::middleware::from_fn(api::request_id::layer))
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::new(security_headers::SecurityHeaders::from_settings(
+                &state.settings,
+                &state.leptos_options,
+            )),
+            security_headers::layer,
+        ))
         .with_state(state)
 }

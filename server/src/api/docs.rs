@@ -72,8 +72,8 @@ pub async fn openapi_json() -> impl IntoResponse {
 /// Swagger UI over this document, served locally.
 #[utoipa::path(get, path = "/docs", tag = "system",
     responses((status = 200, description = "An HTML page", content_type = "text/html")))]
-pub async fn swagger_ui() -> Html<&'static str> {
-    Html(
+pub async fn swagger_ui() -> impl IntoResponse {
+    viewer(
         r#"<!doctype html>
 <html lang="en">
 <head>
@@ -96,8 +96,8 @@ pub async fn swagger_ui() -> Html<&'static str> {
 /// ReDoc over this document, served locally.
 #[utoipa::path(get, path = "/redoc", tag = "system",
     responses((status = 200, description = "An HTML page", content_type = "text/html")))]
-pub async fn redoc() -> Html<&'static str> {
-    Html(
+pub async fn redoc() -> impl IntoResponse {
+    viewer(
         r#"<!doctype html>
 <html lang="en">
 <head>
@@ -111,5 +111,16 @@ pub async fn redoc() -> Html<&'static str> {
 <script src="/vendor/redoc/redoc.standalone.js"></script>
 </body>
 </html>"#,
+    )
+}
+
+/// A documentation viewer's page, with the policy its inline styles need.
+fn viewer(html: &'static str) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_SECURITY_POLICY,
+            crate::security_headers::docs_policy(),
+        )],
+        Html(html),
     )
 }

@@ -16,5 +16,6 @@ mod outage;
 mod pages;
 mod rate_limits;
 mod redirects;
+mod security_headers;
 mod system;
 mod templates;
