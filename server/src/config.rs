@@ -67,7 +67,7 @@ impl Settings {
         let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
         let data_dir =
             PathBuf::from(get("MATTERCRAFT_DATA_DIR").unwrap_or_else(|| "./data".into()));
-        std::fs::create_dir_all(&data_dir)
+        create_private_dir(&data_dir)
             .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
         let database_url = get("DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("mattercraft.db").display()));
@@ -172,6 +172,43 @@ fn parse_number(value: Option<String>, name: &str, default: usize) -> anyhow::Re
             _ => bail!("{name} must be a whole number of at least 1, not '{v}'"),
         },
     }
+}
+
+/// Creates the data folder (and its missing parents) with mode 0700: it holds the secret, the
+/// SQLite database and the uploaded files. An existing folder that others may read or enter
+/// is tightened to 0700; when that fails (the server does not own it), the server starts
+/// anyway and says so on stderr (logging is not set up yet).
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    let metadata = std::fs::metadata(dir)?;
+    if !metadata.is_dir() {
+        return Err(std::io::Error::other("it exists and is not a folder"));
+    }
+    let mode = metadata.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        if let Err(e) = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)) {
+            eprintln!(
+                "warning: the data folder {} can be read by other users (mode {mode:o}) and \
+                 could not be made private: {e}",
+                dir.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
 }
 
 /// Reads the secret kept in the data folder, or creates it (readable by the owner only).
@@ -282,6 +319,33 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600, "only the owner can read the secret");
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_data_folder_is_created_private_and_an_open_one_is_tightened() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = dir.path().join("nested/data");
+        settings(&[("MATTERCRAFT_DATA_DIR", fresh.to_str().unwrap())]).unwrap();
+        assert_eq!(
+            mode(&fresh),
+            0o700,
+            "only the owner can enter the data folder"
+        );
+        assert_eq!(mode(&fresh.join(SECRET_FILE)), 0o600);
+
+        let open = dir.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
+        settings(&[("MATTERCRAFT_DATA_DIR", open.to_str().unwrap())]).unwrap();
+        assert_eq!(mode(&open), 0o700, "an existing open folder is tightened");
+
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, "x").unwrap();
+        let err = settings(&[("MATTERCRAFT_DATA_DIR", file.to_str().unwrap())]).unwrap_err();
+        assert!(err.to_string().contains("data folder"), "{err}");
     }
 
     #[test]

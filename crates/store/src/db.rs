@@ -86,14 +86,27 @@ impl Default for DbOptions {
 
 /// A pooled connection to SQLite or PostgreSQL, or (inside a [`Tx`]) one transaction. Cheap
 /// to clone.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
-    /// The PostgreSQL URL, for `LISTEN` connections (never logged: it may hold a password).
+    /// The PostgreSQL URL, for `LISTEN` connections (never logged or printed: it may hold a
+    /// password).
     listen_url: Option<Arc<str>>,
     /// The open transaction every query of this handle runs in, when it is a [`Tx`]'s.
     tx: Option<Arc<Mutex<Option<Transaction<'static, Any>>>>>,
+}
+
+/// Written by hand so that `{:?}` of a `Db` (or of anything holding one, such as the services)
+/// never shows the database URL and its password.
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .field("pool_size", &self.pool.size())
+            .field("in_transaction", &self.tx.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A unit of work: a [`Db`] whose queries all run in one transaction. Repositories work on it
@@ -323,6 +336,10 @@ fn prepare_sqlite_url(url: &str) -> Result<String, StoreError> {
             std::fs::create_dir_all(parent).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
         }
     }
+    let creates = !query.split('&').any(|p| p.starts_with("mode=")) || query.contains("mode=rwc");
+    if creates {
+        create_private_file(Path::new(path)).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
+    }
     let query = if query.split('&').any(|p| p.starts_with("mode=")) {
         query.to_owned()
     } else if query.is_empty() {
@@ -331,6 +348,28 @@ fn prepare_sqlite_url(url: &str) -> Result<String, StoreError> {
         format!("{query}&mode=rwc")
     };
     Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// Creates an empty database file readable by its owner only (0600), when there is none yet.
+/// SQLite opens an empty file as an empty database and gives its `-wal` and `-shm` files the
+/// database file's permissions. An existing file is left as it is.
+#[cfg(unix)]
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(e),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(not(unix))]
+fn create_private_file(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// Milliseconds since the Unix epoch, the store's unit of time.
@@ -369,5 +408,45 @@ mod tests {
         let url = prepare_sqlite_url(&format!("sqlite:{}?mode=ro", file.display())).unwrap();
         assert!(url.ends_with("?mode=ro"), "{url}");
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_new_sqlite_database_and_its_journal_are_readable_by_the_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("private.db");
+        let db = Db::connect(
+            &format!("sqlite://{}", file.display()),
+            DbOptions::default(),
+        )
+        .await
+        .unwrap();
+        db.migrate().await.unwrap();
+        for name in ["private.db", "private.db-wal", "private.db-shm"] {
+            let mode = std::fs::metadata(dir.path().join(name))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{name}");
+        }
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn debug_output_never_shows_the_database_url() {
+        sqlx::any::install_default_drivers();
+        let url = "postgres://mattercraft:hunter2-secret@db.internal:5432/mc";
+        let db = Db {
+            pool: AnyPoolOptions::new().connect_lazy(url).unwrap(),
+            backend: Backend::Postgres,
+            listen_url: Some(url.into()),
+            tx: None,
+        };
+        for shown in [format!("{db:?}"), format!("{db:#?}")] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(!shown.contains("db.internal"), "{shown}");
+            assert!(shown.contains("Postgres"), "{shown}");
+        }
     }
 }
