@@ -36,6 +36,9 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # Pinned versions of the tools that are not in Cargo.lock.
 BINARYEN_VERSION="132.0.0"
+# The SMTP server the API tests send mail to, from PyPI into a venv of its own.
+AIOSMTPD_VERSION="1.4.6"
+MC_SMTP_VENV="${MC_SMTP_VENV:-$HOME/.cache/mattercraft/aiosmtpd-venv}"
 # Where Debian's postgresql package puts its server binaries (a test points it elsewhere).
 PG_LIB_DIR="${MC_PG_LIB_DIR:-/usr/lib/postgresql}"
 
@@ -242,6 +245,35 @@ ensure_shellcheck() {
   fi
   apt_install shellcheck
   have shellcheck || die "shellcheck was installed but is not on PATH"
+}
+
+# aiosmtpd, a real SMTP server for the API tests' mail, in its own venv (never the system
+# Python's packages). Needs python3 with venv; Debian splits venv into python3-venv.
+ensure_aiosmtpd() {
+  local python="$MC_SMTP_VENV/bin/python" found=""
+  local probe='import importlib.metadata as m, aiosmtpd; print(m.version("aiosmtpd"))'
+  log "checking aiosmtpd $AIOSMTPD_VERSION (the SMTP server the API tests send mail to) in $MC_SMTP_VENV"
+  if [ -x "$python" ]; then found=$("$python" -c "$probe" 2>/dev/null || true); fi
+  if [ "$found" = "$AIOSMTPD_VERSION" ]; then
+    note "present"
+    return 0
+  fi
+  if ! have python3; then
+    apt_install python3 python3-venv
+  elif ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    apt_install python3-venv
+  fi
+  have python3 || die "python3 was installed but is not on PATH"
+  note "${found:+found aiosmtpd $found; }creating a Python venv and installing aiosmtpd==$AIOSMTPD_VERSION from PyPI"
+  rm -rf "$MC_SMTP_VENV"
+  mkdir -p "$(dirname "$MC_SMTP_VENV")"
+  python3 -m venv "$MC_SMTP_VENV" || die "python3 -m venv $MC_SMTP_VENV failed"
+  "$python" -m pip install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION" \
+    || die "pip install aiosmtpd==$AIOSMTPD_VERSION failed (is PyPI reachable?)"
+  hash -r
+  found=$("$python" -c "$probe" 2>/dev/null || true)
+  [ "$found" = "$AIOSMTPD_VERSION" ] \
+    || die "aiosmtpd was installed but the venv's python reports version '${found:-nothing}'"
 }
 
 ensure_build_tools() {

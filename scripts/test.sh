@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what is missing, then runs
 #   the set-up steps' own test, shellcheck, cargo fmt --check, clippy (host and wasm), unit
-#   tests, the store and API integration tests on SQLite and on PostgreSQL, the release build of
-#   the server and the site (what ships), and Playwright in Debian's Chromium against that
-#   release build, with JavaScript on and off.
+#   tests, the store and API integration tests on SQLite and on PostgreSQL (their mail through a
+#   real SMTP server, aiosmtpd), the release build of the server and the site (what ships), and
+#   Playwright in Debian's Chromium against that release build, with JavaScript on and off.
 # Ends with one line "summary: N passed, M failed"; exits non-zero when anything failed.
 set -uo pipefail
 # shellcheck source=lib.sh
@@ -84,6 +84,29 @@ drop_test_databases() {
     | while read -r db; do psql "$MC_TEST_POSTGRES_URL" -qc "drop database if exists \"$db\" with (force)" >/dev/null 2>&1; done
 }
 
+# --- SMTP: aiosmtpd on a private port; the API tests send mail to it and read its maildir ----
+SMTP_PID=""
+SMTP_DIR=""
+start_smtp() {
+  local port tries=0
+  port=$("$MC_SMTP_VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
+    || die "cannot find a free port for the SMTP server"
+  SMTP_DIR="$(mktemp -d /tmp/mc-smtp-XXXXXX)"
+  log "starting aiosmtpd on 127.0.0.1:$port (mail lands in $SMTP_DIR/maildir)"
+  # -n: stay root (as a test server it needs no other user); Mailbox: one maildir file per message.
+  "$MC_SMTP_VENV/bin/python" -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox \
+    "$SMTP_DIR/maildir" >"$SMTP_DIR/log" 2>&1 &
+  SMTP_PID=$!
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    tries=$((tries + 1))
+    if [ "$tries" -gt 100 ] || ! kill -0 "$SMTP_PID" 2>/dev/null; then
+      die "aiosmtpd did not start on 127.0.0.1:$port; its log: $(cat "$SMTP_DIR/log")"
+    fi
+    sleep 0.1
+  done
+  export MC_TEST_SMTP_URL="smtp://127.0.0.1:$port" MC_TEST_MAILDIR="$SMTP_DIR/maildir"
+}
+
 SUMMARY_PRINTED=""
 cleanup() {
   # A set-up step that cannot go on ends the script (die): the run still ends with its summary.
@@ -93,6 +116,11 @@ cleanup() {
     echo "summary: $PASSED passed, $((FAILED + 1)) failed"
   fi
   drop_test_databases
+  if [ -n "$SMTP_PID" ]; then
+    kill "$SMTP_PID" 2>/dev/null || true
+    wait "$SMTP_PID" 2>/dev/null || true
+  fi
+  [ -z "$SMTP_DIR" ] || rm -rf "$SMTP_DIR"
   if [ -n "$PG_PRIVATE_DIR" ]; then
     "${PG_CTL[@]}" stop -m fast >/dev/null 2>&1 || true
     rm -rf "$PG_PRIVATE_DIR"
@@ -110,8 +138,10 @@ ensure_node
 ensure_psql
 ensure_chromium
 ensure_playwright
+ensure_aiosmtpd
 start_postgres
 drop_test_databases
+start_smtp
 
 # --- Checks ------------------------------------------------------------------------------
 HOST_PACKAGES=(-p domain -p store -p services -p server -p optimizer -p mdl -p mesh)

@@ -99,6 +99,8 @@ for pkg in "$@"; do
     shellcheck) "$mk" "$STUB_INSTALLED" shellcheck "ShellCheck (stub)" ;;
     nodejs) "$mk" "$STUB_INSTALLED" node "v18.19.0" ;;
     npm) cp "$STUB_DIR/.npm" "$STUB_INSTALLED/npm" ;;
+    python3) cp "$STUB_DIR/.python3" "$STUB_INSTALLED/python3" ;;
+    python3-venv) touch "$STUB_STATE/python3-venv" ;;
     *) echo "stub apt-get: unexpected package $pkg" >&2; exit 1 ;;
   esac
 done
@@ -122,7 +124,38 @@ case "$1" in
   *) echo "stub npm: unexpected $*" >&2; exit 1 ;;
 esac
 EOF
-chmod +x "$STUBS"/* "$STUBS/.npm"
+# python3 can make a venv only once python3-venv is "installed" (Debian splits it off).
+cat >"$STUBS/.python3" <<'EOF'
+#!/bin/bash
+echo "python3 $*" >>"$STUB_LOG"
+case "$1" in
+  -c) [ -e "$STUB_STATE/python3-venv" ] || { echo "ModuleNotFoundError: No module named 'ensurepip' (stub)" >&2; exit 1; } ;;
+  -m)
+    [ "$2" = venv ] || { echo "stub python3: unexpected $*" >&2; exit 1; }
+    [ -e "$STUB_STATE/python3-venv" ] || { echo "The virtual environment was not created: ensurepip is not available (stub)" >&2; exit 1; }
+    mkdir -p "$3/bin" && cp "$STUB_DIR/.venv_python" "$3/bin/python" ;;
+  *) echo "stub python3: unexpected $*" >&2; exit 1 ;;
+esac
+EOF
+
+# A venv's python: pip records the package it installed, the probe prints its version.
+cat >"$STUBS/.venv_python" <<'EOF'
+#!/bin/bash
+venv="$(dirname "$(dirname "$0")")"
+case "$1" in
+  -c) [ -e "$venv/installed" ] || { echo "ModuleNotFoundError: No module named 'aiosmtpd' (stub)" >&2; exit 1; }
+      cat "$venv/installed" ;;
+  -m)
+    echo "venv-python $*" >>"$STUB_LOG"
+    [ "$2 $3" = "pip install" ] || { echo "stub venv python: unexpected $*" >&2; exit 1; }
+    [ "${STUB_FAIL:-}" = aiosmtpd ] && { echo "ERROR: No matching distribution found for aiosmtpd (stub)" >&2; exit 1; }
+    for arg in "$@"; do
+      case "$arg" in aiosmtpd==*) echo "${arg#aiosmtpd==}" >"$venv/installed" ;; esac
+    done ;;
+  *) echo "stub venv python: unexpected $*" >&2; exit 1 ;;
+esac
+EOF
+chmod +x "$STUBS"/* "$STUBS/.npm" "$STUBS/.python3" "$STUBS/.venv_python"
 
 # --- Running one step --------------------------------------------------------------------------
 # `run_step NAME SETUP STEP`: a fresh HOME and state, the stubs for `STUB_TOOLS` (cargo, rustup,
@@ -218,6 +251,13 @@ expect_loud_failure() {
 }
 
 NPM='ln -s "$STUB_DIR/.npm" "$STUB_INSTALLED/npm"; "$STUB_DIR/.make_tool" "$STUB_INSTALLED" node v20.0.0'
+PY3='cp "$STUB_DIR/.python3" "$STUB_INSTALLED/python3"; touch "$STUB_STATE/python3-venv"'
+WANT_SMTPD=$(sed -n 's/^AIOSMTPD_VERSION="\(.*\)"$/\1/p' "$LIB")
+# `smtpd_venv VERSION`: set-up code for a venv holding aiosmtpd VERSION, as an earlier run left it.
+smtpd_venv() {
+  local venv='$HOME/.cache/mattercraft/aiosmtpd-venv'
+  echo "mkdir -p \"$venv/bin\"; cp \"\$STUB_DIR/.venv_python\" \"$venv/bin/python\"; echo $1 >\"$venv/installed\""
+}
 WANT_WB=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/"/, "", $3); print $3; exit}' "$HERE/../../Cargo.lock")
 
 # --- Cases: each tool absent -------------------------------------------------------------------
@@ -251,6 +291,15 @@ expect_install "ensure_chromium installs Debian's chromium when absent" "" ensur
   '^apt-get install -y -qq chromium$'
 expect_install "ensure_shellcheck installs shellcheck when absent" "" ensure_shellcheck \
   '^apt-get install -y -qq shellcheck$'
+expect_install "ensure_aiosmtpd makes a venv and installs aiosmtpd from PyPI when absent" "$PY3" ensure_aiosmtpd \
+  '^python3 -m venv .*/\.cache/mattercraft/aiosmtpd-venv$' "^venv-python -m pip install .* aiosmtpd==$WANT_SMTPD\$"
+expect_install "ensure_aiosmtpd installs python3-venv first when Python has no venv (Debian)" \
+  'cp "$STUB_DIR/.python3" "$STUB_INSTALLED/python3"' ensure_aiosmtpd \
+  '^apt-get install -y -qq python3-venv$' '^python3 -m venv ' "^venv-python -m pip install .* aiosmtpd==$WANT_SMTPD\$"
+expect_install "ensure_aiosmtpd installs python3 and python3-venv when there is no Python" "" ensure_aiosmtpd \
+  '^apt-get install -y -qq python3 python3-venv$' "^venv-python -m pip install .* aiosmtpd==$WANT_SMTPD\$"
+expect_install "ensure_aiosmtpd replaces a venv holding another aiosmtpd version" "$PY3; $(smtpd_venv 1.0)" \
+  ensure_aiosmtpd "^venv-python -m pip install .* aiosmtpd==$WANT_SMTPD\$"
 expect_install "ensure_playwright runs npm ci in end2end/ when node_modules is missing" "$NPM" \
   'ensure_playwright; [ -d end2end/node_modules ]' '^npm ci --no-audit --no-fund$'
 
@@ -264,12 +313,16 @@ expect_no_install "ensure_wasm_opt installs nothing when npm's wasm-opt 132 is p
   ensure_wasm_opt
 expect_no_install "ensure_chromium installs nothing when chromium is on PATH" \
   '"$STUB_DIR/.make_tool" "$STUB_INSTALLED" chromium x' ensure_chromium
+expect_no_install "ensure_aiosmtpd installs nothing when its venv holds the pinned version" \
+  "$PY3; $(smtpd_venv "$WANT_SMTPD")" ensure_aiosmtpd
 
 # --- Cases: the installer fails ----------------------------------------------------------------
 expect_loud_failure "a failed cargo install ends the script with a message" "export STUB_FAIL=cargo-leptos" \
   ensure_cargo_leptos "cargo install cargo-leptos"
 expect_loud_failure "a failed apt-get install ends the script with a message" "export STUB_FAIL=chromium" \
   ensure_chromium "apt-get install chromium"
+expect_loud_failure "a failed pip install of aiosmtpd ends the script with a message" \
+  "export STUB_FAIL=aiosmtpd; $PY3" ensure_aiosmtpd "pip install aiosmtpd"
 expect_loud_failure "an install that does not produce the tool ends the script with a message" \
   "export STUB_WASM_OPT_VERSION=108; $NPM" ensure_wasm_opt "wasm-opt --version"
 expect_loud_failure "no cargo at all ends the script with a message pointing to rustup" \

@@ -51,6 +51,11 @@ pub struct Settings {
     pub trust_proxy: bool,
     /// `MATTERCRAFT_MAX_UPLOAD_BYTES`: the largest part a file upload may have (100 MB).
     pub max_upload_bytes: u64,
+    /// `MATTERCRAFT_SMTP_URL`: the SMTP server mail is sent through; without it, each message
+    /// is written to `$MATTERCRAFT_DATA_DIR/mail/` (the development mailbox).
+    pub smtp_url: Option<SecretString>,
+    /// `MATTERCRAFT_MAIL_FROM`: the sender of every message.
+    pub mail_from: String,
 }
 
 const SECRET_FILE: &str = "secret.key";
@@ -119,7 +124,18 @@ impl Settings {
             "MATTERCRAFT_MAX_UPLOAD_BYTES",
             services::files::DEFAULT_MAX_UPLOAD_BYTES as usize,
         )? as u64;
+        let smtp_url = get("MATTERCRAFT_SMTP_URL").map(|url| url.trim().to_owned());
+        if let Some(url) = &smtp_url {
+            services::mail::validate_smtp_url(url)?;
+        }
+        let mail_from = get("MATTERCRAFT_MAIL_FROM").map_or_else(
+            || services::mail::DEFAULT_FROM.to_owned(),
+            |v| v.trim().to_owned(),
+        );
+        services::mail::validate_sender(&mail_from)?;
         Ok(Self {
+            smtp_url: smtp_url.map(SecretString::from),
+            mail_from,
             max_upload_bytes,
             rate_limit_per_minute,
             trust_proxy,
@@ -159,7 +175,21 @@ impl Settings {
             self.secret.expose_secret().as_bytes(),
         )
         .with_context(|| format!("cannot create {}", self.data_dir.join("objects").display()))?;
+        let mailer = services::mail::Mailer::from_config(services::mail::MailConfig {
+            smtp_url: self.smtp_url.clone(),
+            from: self.mail_from.clone(),
+            mailbox_dir: self.data_dir.join("mail"),
+            print_links: self.environment == Environment::Development,
+            secret: self.secret.expose_secret().as_bytes(),
+        })?;
+        if !mailer.is_smtp() && self.environment == Environment::Production {
+            tracing::warn!(
+                "MATTERCRAFT_SMTP_URL is not set: mail is written to the data folder's mail/ \
+                 and nobody receives it"
+            );
+        }
         Ok(services::Services::new(db, self.service_config())
+            .with_mailer(mailer)
             .with_storage(std::sync::Arc::new(storage)))
     }
 }
@@ -363,6 +393,33 @@ mod tests {
         assert!(err.to_string().contains("at least 32"));
     }
 
+    #[tokio::test]
+    async fn mail_goes_to_the_mailbox_unless_an_smtp_url_is_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let s = settings(&[("MATTERCRAFT_DATA_DIR", d)]).unwrap();
+        assert!(s.smtp_url.is_none());
+        assert_eq!(s.mail_from, services::mail::DEFAULT_FROM);
+        let db = store::Db::connect(&s.database_url, store::DbOptions::default())
+            .await
+            .unwrap();
+        let services = s.services(db.clone()).unwrap();
+        let mailer = services.mailer().unwrap();
+        assert_eq!(
+            mailer.mailbox_dir(),
+            Some(dir.path().join("mail").as_path())
+        );
+
+        let s = settings(&[
+            ("MATTERCRAFT_DATA_DIR", d),
+            ("MATTERCRAFT_SMTP_URL", "smtps://user:pw@mail.example.test"),
+            ("MATTERCRAFT_MAIL_FROM", "Lab <lab@example.test>"),
+        ])
+        .unwrap();
+        assert_eq!(s.mail_from, "Lab <lab@example.test>");
+        assert!(s.services(db).unwrap().mailer().unwrap().is_smtp());
+    }
+
     #[test]
     fn bad_values_are_named_in_the_error() {
         let dir = tempfile::tempdir().unwrap();
@@ -372,6 +429,8 @@ mod tests {
             ("WORKER_CONCURRENCY", "0"),
             ("MATTERCRAFT_LOG_FORMAT", "xml"),
             ("MATTERCRAFT_ENV", "staging"),
+            ("MATTERCRAFT_SMTP_URL", "http://mail.example.test"),
+            ("MATTERCRAFT_MAIL_FROM", "no address here"),
             ("MATTERCRAFT_RATE_LIMIT_PER_MINUTE", "-1"),
             ("MATTERCRAFT_TRUST_PROXY", "maybe"),
         ] {

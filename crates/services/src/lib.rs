@@ -8,6 +8,7 @@ pub mod datasets;
 pub mod error;
 pub mod files;
 pub mod identity;
+pub mod mail;
 pub mod progress;
 pub mod rate_limit;
 pub mod request_id;
@@ -61,6 +62,7 @@ pub struct Services {
     config: Arc<ServiceConfig>,
     progress: progress::ProgressHub,
     storage: Option<Arc<dyn storage::ObjectStore>>,
+    mailer: Option<mail::Mailer>,
 }
 
 impl Services {
@@ -71,6 +73,7 @@ impl Services {
             config: Arc::new(config),
             progress: progress::ProgressHub::default(),
             storage: None,
+            mailer: None,
         }
     }
 

@@ -6,6 +6,7 @@ use store::tasks::Runner;
 
 use crate::campaign_jobs::RunCampaignJob;
 use crate::files::AnalyseFile;
+use crate::mail::SendMail;
 use crate::Services;
 
 /// `runner` with a handler for every kind of task.
@@ -13,4 +14,5 @@ pub fn register(runner: Runner, services: &Services) -> Runner {
     runner
         .handle::<RunCampaignJob>(services.clone())
         .handle::<AnalyseFile>(services.clone())
+        .handle::<SendMail>(services.clone())
 }

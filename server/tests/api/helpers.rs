@@ -1,5 +1,6 @@
 //! `TestApp`: the real router over a fresh database, driven in-process.
 
+pub mod mail;
 pub mod parts;
 
 use std::path::PathBuf;
@@ -123,6 +124,10 @@ impl TestApp {
     ) -> Self {
         let data_dir = tempfile::tempdir().unwrap();
         let data = data_dir.path().to_str().unwrap().to_owned();
+        let mail_from = format!(
+            "MatterCraft <noreply+{}@mattercraft.test>",
+            store::ids::random_hex(8)
+        );
         let env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -136,6 +141,11 @@ impl TestApp {
                 "MATTERCRAFT_DATA_DIR" => Some(data.clone()),
                 "DATABASE_URL" => Some(database_url.clone()),
                 "MATTERCRAFT_MAX_JSON_BYTES" => Some("1024".to_owned()),
+                // Mail goes through the test command's SMTP server when it runs one (else to
+                // the data folder's mailbox), from a sender of this app's own, so `mail_to`
+                // finds this app's mail among every test's in the shared maildir.
+                "MATTERCRAFT_SMTP_URL" => std::env::var("MC_TEST_SMTP_URL").ok(),
+                "MATTERCRAFT_MAIL_FROM" => Some(mail_from.clone()),
                 _ => None,
             }
         })

@@ -12,6 +12,7 @@ mod errors;
 mod files;
 mod helpers;
 mod lab_loop;
+mod mail;
 mod outage;
 mod pages;
 mod rate_limits;
