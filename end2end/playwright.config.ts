@@ -8,8 +8,11 @@ const port = Number(process.env.E2E_PORT ?? 3111);
 const baseURL = `http://127.0.0.1:${port}`;
 const serverBin = process.env.MC_SERVER_BIN ?? "../target/debug/server";
 const siteRoot = process.env.MC_SITE_ROOT ?? "../target/site";
-// A fresh database and data folder for every run.
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "mc-e2e-"));
+// A fresh database and data folder for every run. The config is loaded again in each worker
+// process; the environment carries the main process's folder to them, so the tests read the
+// development mailbox (`<data>/mail/`) the server writes to.
+process.env.MC_E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "mc-e2e-"));
+const dataDir = process.env.MC_E2E_DATA_DIR;
 
 export default defineConfig({
   testDir: "./tests",
@@ -61,6 +64,8 @@ export default defineConfig({
       MATTERCRAFT_DATA_DIR: dataDir,
       DATABASE_URL: `sqlite://${dataDir}/e2e.db`,
       RUST_LOG: "warn",
+      // Every test signs up from 127.0.0.1; the throttle itself is tested in the Rust suite.
+      MATTERCRAFT_SIGNUPS_PER_HOUR: "1000",
     },
   },
 });

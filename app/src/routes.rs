@@ -8,6 +8,9 @@ use leptos_router::{path, SsrMode};
 use crate::components::layout::Layout;
 use crate::pages::area_page::{Area, AreaPage};
 use crate::pages::auth::account_page::AccountPage;
+use crate::pages::auth::email_pages::{
+    CheckEmailPage, ForgotPasswordPage, SetPasswordPage, VerifyEmailPage,
+};
 use crate::pages::auth::sign_in_page::SignInPage;
 use crate::pages::auth::sign_up_page::SignUpPage;
 use crate::pages::campaigns::dashboard_page::CampaignDashboardPage;
@@ -55,6 +58,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/check-email") view=CheckEmailPage ssr=SsrMode::Async />
+                    <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async />
+                    <Route path=path!("/set-password") view=SetPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

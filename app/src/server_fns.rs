@@ -18,10 +18,10 @@ pub(crate) mod ssr {
     //! What server functions share: the services, the request's cookies and address, and the
     //! session cookie itself.
 
-    use std::net::{IpAddr, SocketAddr};
+    use std::net::SocketAddr;
 
     use axum::extract::ConnectInfo;
-    use domain::auth::{cookie_value, UserView, SESSION_COOKIE};
+    use domain::auth::{cookie_value, UserView};
     use http::{header, HeaderMap, HeaderValue};
     use leptos::prelude::use_context;
     use services::{AuthFailure, Caller, ServiceError, Services};
@@ -45,22 +45,34 @@ pub(crate) mod ssr {
             .map_err(|e| from_service(ServiceError::Internal(anyhow::anyhow!("{e}"))))
     }
 
-    /// The client's address (socket peer, or `X-Forwarded-For` behind a trusted proxy).
-    pub async fn client_ip(services: &Services, headers: &HeaderMap) -> Option<IpAddr> {
+    /// Where the request comes from: the client's address (the socket peer, or the
+    /// `X-Forwarded-For` entry our trusted proxies vouch for) and its `User-Agent`.
+    pub async fn client_info(services: &Services, headers: &HeaderMap) -> services::ClientInfo {
         let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
             .await
             .ok()
             .map(|ConnectInfo(addr)| addr.ip());
         let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-        domain::auth::client_ip(forwarded, peer, services.config().trust_proxy)
+        services::ClientInfo {
+            address: services::network::client_address(
+                forwarded,
+                peer,
+                &services.config().trusted_proxies,
+            ),
+            user_agent: headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        }
     }
 
-    /// The session cookie's value, if the browser sent one.
-    pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    /// The session cookie's value, if the browser sent one (under the name this site uses:
+    /// over HTTPS only the `__Host-` cookie counts, so a sibling subdomain cannot plant one).
+    pub fn session_token(services: &Services, headers: &HeaderMap) -> Option<String> {
         headers
             .get(header::COOKIE)
             .and_then(|v| v.to_str().ok())
-            .and_then(|c| cookie_value(c, SESSION_COOKIE))
+            .and_then(|c| cookie_value(c, services.session_cookie_name()))
             .map(str::to_owned)
     }
 
@@ -68,7 +80,7 @@ pub(crate) mod ssr {
     pub async fn signed_in() -> Result<Option<(UserView, Caller)>, AppError> {
         let services = services()?;
         let headers = headers().await?;
-        match session_token(&headers) {
+        match session_token(&services, &headers) {
             Some(token) => services.session(&token).await.map_err(from_service),
             None => Ok(None),
         }
@@ -82,23 +94,23 @@ pub(crate) mod ssr {
             .ok_or_else(|| from_service(ServiceError::Unauthenticated(AuthFailure::Missing)))
     }
 
-    /// Sets (or, with `None`, clears) the session cookie: HttpOnly, SameSite=Lax, and Secure
-    /// unless the site is served from this machine over plain HTTP.
-    pub fn set_session_cookie(headers: &HeaderMap, session: Option<(&str, i64)>) {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let local = ["localhost", "127.0.0.1", "[::1]"]
-            .iter()
-            .any(|h| host == *h || host.starts_with(&format!("{h}:")));
-        let secure = if local { "" } else { "; Secure" };
+    /// Sets (or, with `None`, clears) the session cookie: HttpOnly, SameSite=Lax, `Path=/`;
+    /// over HTTPS also `Secure` and named `__Host-mc_session`. Whether the site is HTTPS comes
+    /// from configuration (`MATTERCRAFT_ENV`, `MATTERCRAFT_PUBLIC_URL`), never from the
+    /// request's `Host` header, which a reverse proxy may rewrite.
+    pub fn set_session_cookie(services: &Services, session: Option<(&str, i64)>) {
+        let name = services.session_cookie_name();
+        let secure = if services.config().secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
         let cookie = match session {
             Some((token, expires_at)) => {
                 let max_age = (expires_at - services::now_ms()).max(0) / 1000;
-                format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+                format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
             }
-            None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+            None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
         };
         if let (Some(response), Ok(value)) = (
             use_context::<leptos_axum::ResponseOptions>(),

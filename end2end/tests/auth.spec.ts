@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { AuthPages, uniqueEmail } from "./fixtures/auth_pages";
+import { AuthPages, PASSWORD, uniqueEmail } from "./fixtures/auth_pages";
+import { mailTo, mailedLink } from "./fixtures/mailbox";
 import { ShellPage } from "./fixtures/shell_page";
 
 test("sign-up, sign-out and sign-in work with forms alone @nojs", async ({ page }) => {
@@ -11,6 +12,90 @@ test("sign-up, sign-out and sign-in work with forms alone @nojs", async ({ page 
   await auth.signOut();
   await auth.signIn(email);
   await auth.expectAccount(email);
+});
+
+test("sign-up mails a confirmation link; until it is opened, signing in sends a new one @nojs", async ({
+  page,
+}) => {
+  const auth = new AuthPages(page);
+  const email = uniqueEmail("verify");
+  await page.goto("/signup");
+  await page.getByLabel("Name").fill("Dorothy Hodgkin");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Check your email");
+  const first = await mailedLink(email, "/verify-email");
+  expect(mailTo(email).at(-1)?.subject).toContain("Confirm");
+
+  await auth.signIn(email);
+  await expect(page.getByRole("alert")).toContainText("Confirm your email first");
+  await expect.poll(() => mailTo(email).length).toBe(2);
+  const second = await mailedLink(email, "/verify-email");
+  expect(second).not.toBe(first);
+
+  await page.goto(second);
+  await page.getByRole("button", { name: "Confirm and sign in" }).click();
+  await auth.expectAccount(email);
+  await auth.signOut();
+  await auth.signIn(email);
+  await auth.expectAccount(email);
+});
+
+test("signing up again with a taken email changes nothing and tells the owner @nojs", async ({ page }) => {
+  const auth = new AuthPages(page);
+  const email = uniqueEmail("taken");
+  await auth.signUp("First Owner", email);
+  await auth.signOut();
+  await page.goto("/signup");
+  await page.getByLabel("Name").fill("Someone Else");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("someone else's password");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Check your email");
+  await expect.poll(() => mailTo(email).some((m) => m.text.includes("/set-password?token="))).toBe(true);
+  await auth.signIn(email, "someone else's password");
+  await expect(page.getByRole("alert")).toHaveText("The email or password is not right.");
+});
+
+test("forgot password: the mailed link sets a new one and signs in @nojs", async ({ page }) => {
+  const auth = new AuthPages(page);
+  const email = uniqueEmail("forgot");
+  await auth.signUp("Forgetful", email);
+  await auth.signOut();
+  await page.goto("/signin");
+  await page.getByRole("link", { name: "Forgot password?" }).click();
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Mail me a link" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Check your email");
+  await page.goto(await mailedLink(email, "/set-password"));
+  await page.getByLabel("New password").fill("a brand new password");
+  await page.getByRole("button", { name: "Set password and sign in" }).click();
+  await auth.expectAccount(email);
+  await auth.signOut();
+  await auth.signIn(email, "a brand new password");
+  await auth.expectAccount(email);
+});
+
+test("sign out everywhere ends the session of another browser", async ({ page, browser }) => {
+  const auth = new AuthPages(page);
+  const email = uniqueEmail("everywhere");
+  await auth.signUp("Two Browsers", email);
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  const otherAuth = new AuthPages(otherPage);
+  await otherAuth.signIn(email);
+  await otherAuth.expectAccount(email);
+
+  await page.goto("/account");
+  await expect(page.getByRole("table").getByRole("row")).toHaveCount(3);
+  await expect(page.getByText("(this browser)")).toBeVisible();
+  await page.getByRole("button", { name: "Sign out everywhere" }).click();
+  await expect(page).toHaveURL(/\/signin$/);
+
+  await otherPage.goto("/account");
+  await expect(otherPage).toHaveURL(/\/signin\?next=\/account$/);
+  await other.close();
 });
 
 test("a wrong password shows one generic message @nojs", async ({ page }) => {

@@ -1,13 +1,7 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { AuthPages, uniqueEmail } from "./fixtures/auth_pages";
+import { agentKeyFor } from "./fixtures/mailbox";
 import { ShellPage } from "./fixtures/shell_page";
-
-/** An API key for the account with this email (connect gives an existing account a new key). */
-async function keyFor(request: APIRequestContext, email: string): Promise<string> {
-  const res = await request.post("/v1/connect", { data: { email, name: "Lab Robot" } });
-  expect(res.status()).toBe(201);
-  return (await res.json()).api_key;
-}
 
 /** A small battery campaign from the built-in template; returns its id. */
 async function createCampaign(request: APIRequestContext, key: string, name: string): Promise<string> {
@@ -50,7 +44,7 @@ test("a campaign started from its dashboard fills in its charts live, without a 
   const email = uniqueEmail("campaigns");
   await auth.signUp("Ada Campaigner", email);
   await auth.expectAccount(email);
-  const key = await keyFor(request, email);
+  const key = await agentKeyFor(request, email);
   const id = await createCampaign(request, key, "cathode-screen");
 
   await page.goto("/campaigns");
@@ -84,7 +78,7 @@ test("a finished campaign's dashboard shows its charts without JavaScript @nojs"
   const email = uniqueEmail("campaigns-nojs");
   await auth.signUp("Grace Static", email);
   await auth.expectAccount(email);
-  const key = await keyFor(request, email);
+  const key = await agentKeyFor(request, email);
   const id = await createCampaign(request, key, "static-screen");
   const start = await request.post(`/v1/campaigns/${id}/start`, {
     headers: { Authorization: `Bearer ${key}` },

@@ -1,4 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
+import { AuthPages, uniqueEmail } from "./fixtures/auth_pages";
+import { DashboardPage, NewCampaignPage } from "./fixtures/discover_pages";
 import { ShellPage } from "./fixtures/shell_page";
 
 /**
@@ -39,6 +41,25 @@ test("pages hydrate under the Content-Security-Policy without a single violation
   await page.evaluate(() => localStorage.setItem("mc-theme", "dark"));
   await shell.goto("/");
   expect(await shell.theme()).toBe("dark");
+  expect(await violations()).toEqual([]);
+});
+
+test("the live dashboard's websocket is allowed by the policy", async ({ page }) => {
+  const violations = await watchCsp(page);
+  const auth = new AuthPages(page);
+  const shell = new ShellPage(page);
+  const email = uniqueEmail("csp");
+  await auth.signUp("Grace Policy", email);
+  await auth.expectAccount(email);
+  await page.goto("/campaigns/new");
+  await shell.waitForHydration();
+  await new NewCampaignPage(page).createFromTemplate("nmc-cathode", "csp-cathode", 30);
+  await expect(page).toHaveURL(/\/campaigns\/camp_[^/]+$/);
+  await shell.waitForHydration();
+  const dashboard = new DashboardPage(page);
+  await page.getByRole("button", { name: "Start campaign" }).click();
+  // Progress reaches the page over the websocket only.
+  await expect(dashboard.status).toHaveText("completed", { timeout: 25_000 });
   expect(await violations()).toEqual([]);
 });
 

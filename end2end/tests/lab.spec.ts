@@ -1,12 +1,7 @@
-import { expect, test, type APIRequestContext } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { AuthPages, uniqueEmail } from "./fixtures/auth_pages";
+import { agentKeyFor } from "./fixtures/mailbox";
 import { ShellPage } from "./fixtures/shell_page";
-
-async function keyFor(request: APIRequestContext, email: string): Promise<string> {
-  const res = await request.post("/v1/connect", { data: { email, name: "Lab Robot" } });
-  expect(res.status()).toBe(201);
-  return (await res.json()).api_key;
-}
 
 test("results entered in the lab panel are recorded and the campaign moves on", async ({ page, request }) => {
   const auth = new AuthPages(page);
@@ -14,7 +9,7 @@ test("results entered in the lab panel are recorded and the campaign moves on", 
   const email = uniqueEmail("lab");
   await auth.signUp("Lab Scientist", email);
   await auth.expectAccount(email);
-  const key = await keyFor(request, email);
+  const key = await agentKeyFor(request, email);
   const created = await request.post("/v1/campaigns", {
     headers: { Authorization: `Bearer ${key}` },
     data: {

@@ -62,6 +62,7 @@ fn v1_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(datasets::get_dataset, datasets::delete_dataset))
         .routes(routes!(datasets::download_dataset))
         .routes(routes!(ws::campaign_socket))
+        .routes(routes!(ws::create_ws_ticket))
         .routes(routes!(files::catalog))
         .routes(routes!(files::list_files))
         .routes(routes!(files::presign))

@@ -46,9 +46,15 @@ pub struct Settings {
     /// `MATTERCRAFT_RATE_LIMIT_PER_MINUTE`: requests per minute of the `free` plan and of
     /// anonymous callers; 0 turns rate limiting off.
     pub rate_limit_per_minute: u32,
-    /// `MATTERCRAFT_TRUST_PROXY`: take the client address from `X-Forwarded-For` (only behind
-    /// a proxy that sets it).
-    pub trust_proxy: bool,
+    /// `MATTERCRAFT_TRUSTED_PROXIES`: the reverse proxies (networks or addresses) whose
+    /// `X-Forwarded-For` is believed; empty = the socket peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `MATTERCRAFT_PUBLIC_URL`: the site's address as users reach it (mailed links, and
+    /// `Secure` cookies when it is `https://`). Default `http://<LEPTOS_SITE_ADDR>`.
+    pub public_url: String,
+    /// `MATTERCRAFT_SIGNUPS_PER_HOUR`: sign-ups and "forgot password" requests per client
+    /// address per hour (default 10).
+    pub signups_per_hour: u32,
     /// `MATTERCRAFT_MAX_UPLOAD_BYTES`: the largest part a file upload may have (100 MB).
     pub max_upload_bytes: u64,
     /// `MATTERCRAFT_SMTP_URL`: the SMTP server mail is sent through; without it, each message
@@ -56,6 +62,9 @@ pub struct Settings {
     pub smtp_url: Option<SecretString>,
     /// `MATTERCRAFT_MAIL_FROM`: the sender of every message.
     pub mail_from: String,
+    /// `MATTERCRAFT_WS_RECHECK_SECONDS`: how often an open websocket checks that its key or
+    /// session still holds (1–30 s, default 30).
+    pub ws_recheck: Duration,
 }
 
 const SECRET_FILE: &str = "secret.key";
@@ -112,18 +121,52 @@ impl Settings {
                 )
             })?,
         };
-        let trust_proxy = match get("MATTERCRAFT_TRUST_PROXY").as_deref() {
-            None | Some("false" | "0") => false,
-            Some("true" | "1") => true,
-            Some(other) => {
-                bail!("MATTERCRAFT_TRUST_PROXY must be 'true' or 'false', not '{other}'")
-            }
+        if get("MATTERCRAFT_TRUST_PROXY").is_some() {
+            bail!(
+                "MATTERCRAFT_TRUST_PROXY is replaced by MATTERCRAFT_TRUSTED_PROXIES: list the \
+                 addresses or networks of your reverse proxies (e.g. 10.0.0.0/8), so that only \
+                 their X-Forwarded-For entries are believed"
+            );
+        }
+        let trusted_proxies = services::network::parse_trusted_proxies(
+            &get("MATTERCRAFT_TRUSTED_PROXIES").unwrap_or_default(),
+        )
+        .map_err(|e| anyhow::anyhow!("MATTERCRAFT_TRUSTED_PROXIES: {e}"))?;
+        let signups_per_hour = match get("MATTERCRAFT_SIGNUPS_PER_HOUR") {
+            None => 10,
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .with_context(|| {
+                    format!(
+                        "MATTERCRAFT_SIGNUPS_PER_HOUR must be a whole number above 0, not '{v}'"
+                    )
+                })?,
+        };
+        let site_addr = get("LEPTOS_SITE_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
+        let public_url = match get("MATTERCRAFT_PUBLIC_URL") {
+            Some(url) => parse_public_url(&url)?,
+            None if environment == Environment::Production => bail!(
+                "MATTERCRAFT_PUBLIC_URL must be set in production (e.g. https://mattercraft.example): \
+                 mailed links point there and cookies are Secure when it is https"
+            ),
+            None => format!("http://{site_addr}"),
         };
         let max_upload_bytes = parse_number(
             get("MATTERCRAFT_MAX_UPLOAD_BYTES"),
             "MATTERCRAFT_MAX_UPLOAD_BYTES",
             services::files::DEFAULT_MAX_UPLOAD_BYTES as usize,
         )? as u64;
+        let ws_recheck_seconds = parse_number(
+            get("MATTERCRAFT_WS_RECHECK_SECONDS"),
+            "MATTERCRAFT_WS_RECHECK_SECONDS",
+            30,
+        )?;
+        if ws_recheck_seconds > 30 {
+            bail!("MATTERCRAFT_WS_RECHECK_SECONDS must be at most 30, not {ws_recheck_seconds}");
+        }
         let smtp_url = get("MATTERCRAFT_SMTP_URL").map(|url| url.trim().to_owned());
         if let Some(url) = &smtp_url {
             services::mail::validate_smtp_url(url)?;
@@ -137,8 +180,11 @@ impl Settings {
             smtp_url: smtp_url.map(SecretString::from),
             mail_from,
             max_upload_bytes,
+            ws_recheck: Duration::from_secs(ws_recheck_seconds as u64),
             rate_limit_per_minute,
-            trust_proxy,
+            trusted_proxies,
+            public_url,
+            signups_per_hour,
             database_url,
             data_dir,
             secret,
@@ -152,6 +198,13 @@ impl Settings {
 }
 
 impl Settings {
+    /// Cookies are `Secure` (and the session cookie `__Host-` prefixed) in production and
+    /// whenever the public address is `https://` — decided from configuration, never from the
+    /// request's `Host` header, which a proxy may rewrite.
+    pub fn secure_cookies(&self) -> bool {
+        self.environment == Environment::Production || self.public_url.starts_with("https://")
+    }
+
     /// What the service layer needs: test keys in development, live keys in production.
     pub fn service_config(&self) -> services::ServiceConfig {
         services::ServiceConfig {
@@ -160,7 +213,10 @@ impl Settings {
                 Environment::Production => domain::auth::KeyKind::Live,
             },
             rate_limit_per_minute: self.rate_limit_per_minute,
-            trust_proxy: self.trust_proxy,
+            trusted_proxies: self.trusted_proxies.clone(),
+            public_url: self.public_url.clone(),
+            secure_cookies: self.secure_cookies(),
+            signups_per_address_per_hour: i64::from(self.signups_per_hour),
             max_upload_bytes: self.max_upload_bytes,
             ..services::ServiceConfig::development()
         }
@@ -190,8 +246,26 @@ impl Settings {
         }
         Ok(services::Services::new(db, self.service_config())
             .with_mailer(mailer)
-            .with_storage(std::sync::Arc::new(storage)))
+            .with_storage(std::sync::Arc::new(storage))
+            .with_ws_tickets(services::ws_tickets::TicketKey::derive(
+                self.secret.expose_secret().as_bytes(),
+            )))
     }
+}
+
+/// `MATTERCRAFT_PUBLIC_URL`: an `http(s)://host[:port]` origin, without a trailing slash.
+fn parse_public_url(url: &str) -> anyhow::Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .with_context(|| {
+            format!("MATTERCRAFT_PUBLIC_URL must start with https:// or http://, not '{url}'")
+        })?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', ' ', '@']) {
+        bail!("MATTERCRAFT_PUBLIC_URL must be just the site's origin, e.g. https://mattercraft.example, not '{url}'");
+    }
+    Ok(url.to_owned())
 }
 
 fn parse_number(value: Option<String>, name: &str, default: usize) -> anyhow::Result<usize> {
@@ -261,7 +335,7 @@ fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<SecretString> {
 }
 
 #[cfg(unix)]
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new()
@@ -273,7 +347,7 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 }
 
 #[cfg(not(unix))]
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     std::fs::write(path, contents)
 }
 
@@ -308,11 +382,49 @@ mod tests {
         assert_eq!(s.environment, Environment::Development);
         assert_eq!(s.max_json_bytes, 1 << 20);
         assert_eq!(s.rate_limit_per_minute, 60);
-        assert!(!s.trust_proxy);
+        assert!(s.trusted_proxies.is_empty(), "no proxy believed by default");
+        assert_eq!(s.public_url, "http://127.0.0.1:3000");
+        assert!(!s.secure_cookies());
         assert_eq!(
             s.service_config().default_key_kind,
             domain::auth::KeyKind::Test
         );
+    }
+
+    #[test]
+    fn cookies_are_secure_from_configuration_not_from_the_host_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let behind_proxy = settings(&[
+            ("MATTERCRAFT_DATA_DIR", d),
+            ("MATTERCRAFT_PUBLIC_URL", "https://mattercraft.example/"),
+            ("MATTERCRAFT_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"),
+        ])
+        .unwrap();
+        assert!(behind_proxy.secure_cookies());
+        assert_eq!(behind_proxy.public_url, "https://mattercraft.example");
+        assert_eq!(behind_proxy.trusted_proxies.len(), 2);
+        assert!(behind_proxy.service_config().secure_cookies);
+        let err = settings(&[
+            ("MATTERCRAFT_DATA_DIR", d),
+            ("MATTERCRAFT_ENV", "production"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("MATTERCRAFT_PUBLIC_URL"), "{err}");
+        for bad in ["mattercraft.example", "https://x.example/path", "ftp://x"] {
+            assert!(
+                settings(&[("MATTERCRAFT_DATA_DIR", d), ("MATTERCRAFT_PUBLIC_URL", bad)]).is_err(),
+                "{bad}"
+            );
+        }
+        let old = settings(&[
+            ("MATTERCRAFT_DATA_DIR", d),
+            ("MATTERCRAFT_TRUST_PROXY", "true"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(old.contains("MATTERCRAFT_TRUSTED_PROXIES"), "{old}");
     }
 
     #[test]
@@ -322,6 +434,7 @@ mod tests {
         let s = settings(&[
             ("MATTERCRAFT_DATA_DIR", d),
             ("MATTERCRAFT_ENV", "production"),
+            ("MATTERCRAFT_PUBLIC_URL", "https://mattercraft.example"),
             ("MATTERCRAFT_RATE_LIMIT_PER_MINUTE", "0"),
         ])
         .unwrap();
@@ -348,6 +461,31 @@ mod tests {
                 .permissions()
                 .mode();
             assert_eq!(mode & 0o777, 0o600, "only the owner can read the secret");
+        }
+    }
+
+    #[test]
+    fn open_websockets_recheck_their_credential_at_least_every_30_seconds() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let default = settings(&[("MATTERCRAFT_DATA_DIR", d)]).unwrap();
+        assert_eq!(default.ws_recheck, Duration::from_secs(30));
+        let quick = settings(&[
+            ("MATTERCRAFT_DATA_DIR", d),
+            ("MATTERCRAFT_WS_RECHECK_SECONDS", "1"),
+        ])
+        .unwrap();
+        assert_eq!(quick.ws_recheck, Duration::from_secs(1));
+        for bad in ["0", "31", "soon"] {
+            let err = settings(&[
+                ("MATTERCRAFT_DATA_DIR", d),
+                ("MATTERCRAFT_WS_RECHECK_SECONDS", bad),
+            ])
+            .unwrap_err();
+            assert!(
+                err.to_string().contains("MATTERCRAFT_WS_RECHECK_SECONDS"),
+                "{bad}: {err}"
+            );
         }
     }
 

@@ -21,8 +21,18 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let addr = leptos.leptos_options.site_addr;
     let services = settings.services(db.clone())?;
     start_progress_relay(&services).await?;
+    // Demo data only for a development server on this machine: a server reachable from
+    // elsewhere must not open with a known email and a printed password (review L6).
     if settings.environment == Environment::Development {
-        print_demo_account(&services, addr).await?;
+        if addr.ip().is_loopback() {
+            print_demo_account(&services, addr, &settings.data_dir).await?;
+        } else {
+            tracing::warn!(
+                address = %addr,
+                "development mode on a non-loopback address: no demo account is created; \
+                 set MATTERCRAFT_ENV=production for a real deployment"
+            );
+        }
     }
     let state = AppState {
         leptos_options: leptos.leptos_options,
@@ -76,21 +86,45 @@ pub async fn worker(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// On an empty database in development, creates the demo account and prints how to use it.
-/// Printed to the console only (not logged): it contains a password and an API key.
-async fn print_demo_account(services: &Services, addr: SocketAddr) -> anyhow::Result<()> {
-    if let Some(demo) = services
+/// On an empty database in development, creates the demo account and tells how to use it.
+/// Never logged: it contains a password and an API key. On a terminal they are printed once;
+/// otherwise (stdout collected by a service manager) they go to a file only the owner can
+/// read, and the console says where.
+async fn print_demo_account(
+    services: &Services,
+    addr: SocketAddr,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let Some(demo) = services
         .ensure_demo_account()
         .await
         .map_err(|e| anyhow::anyhow!("creating the demo account: {e}"))?
-    {
+    else {
+        return Ok(());
+    };
+    let details = format!(
+        "  Sign in at http://{addr}/signin\n    email:    {}\n    password: {}\n  \
+         API key (admin scope): {}\n",
+        demo.email,
+        demo.password.expose_secret(),
+        demo.api_key.expose()
+    );
+    if std::io::stdout().is_terminal() {
         println!(
-            "\n  A demo account was created for this new database.\n  \
-             Sign in at http://{addr}/signin\n    email:    {}\n    password: {}\n  \
-             API key (admin scope): {}\n  These are shown once; keep them.\n",
-            demo.email,
-            demo.password.expose_secret(),
-            demo.api_key.expose()
+            "\n  A demo account was created for this new database.\n{details}  \
+             These are shown once; keep them.\n"
+        );
+    } else {
+        let path = data_dir.join("demo-account.txt");
+        // A file left from an earlier database describes an account that no longer exists.
+        let _ = std::fs::remove_file(&path);
+        crate::config::write_private(&path, &details)
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!(
+            "\n  A demo account was created for this new database; its password and API key \
+             are in {} (readable only by you).\n",
+            path.display()
         );
     }
     Ok(())

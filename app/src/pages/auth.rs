@@ -1,6 +1,7 @@
 //! Sign-in, sign-up and account pages.
 
 pub mod account_page;
+pub mod email_pages;
 pub mod sign_in_page;
 pub mod sign_up_page;
 

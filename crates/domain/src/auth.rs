@@ -17,8 +17,22 @@ pub const API_KEY_LIST: ListSpec = ListSpec {
     filters: &[],
 };
 
-/// The browser session cookie's name.
+/// The browser session cookie's name on plain HTTP (development on this machine).
 pub const SESSION_COOKIE: &str = "mc_session";
+
+/// The session cookie's name over HTTPS: the `__Host-` prefix makes the browser refuse it
+/// unless it is `Secure`, for this host only and `Path=/`, so a sibling subdomain cannot plant
+/// one.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-mc_session";
+
+/// The session cookie's name: [`SECURE_SESSION_COOKIE`] when cookies are `Secure`.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 
 /// The value of cookie `name` in a `Cookie` header value, if present.
 pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
@@ -40,20 +54,6 @@ pub struct UserView {
     pub email: String,
     /// Rate-limit plan.
     pub plan: Plan,
-}
-
-/// The client's address: the first `X-Forwarded-For` hop when the proxy is trusted and sent
-/// one, else the socket peer.
-pub fn client_ip(
-    forwarded_for: Option<&str>,
-    peer: Option<std::net::IpAddr>,
-    trust_proxy: bool,
-) -> Option<std::net::IpAddr> {
-    let forwarded = forwarded_for
-        .filter(|_| trust_proxy)
-        .and_then(|v| v.split(',').next())
-        .and_then(|v| v.trim().parse().ok());
-    forwarded.or(peer)
 }
 
 closed_set! {
@@ -152,6 +152,18 @@ closed_set! {
         Pro = "pro",
         /// 1000 requests a minute.
         Scale = "scale",
+    }
+}
+
+closed_set! {
+    /// What a one-time secret mailed to an account's address proves when it comes back.
+    pub enum ChallengePurpose("challenge purpose") {
+        /// A code for `POST /v1/connect` on an existing email.
+        ConnectCode = "connect_code",
+        /// A link that confirms the address of a new account.
+        VerifyEmail = "verify_email",
+        /// A link that sets a (first or new) password.
+        SetPassword = "set_password",
     }
 }
 
@@ -274,10 +286,39 @@ pub fn check_new_password(password: &str) -> Result<(), ErrorDetail> {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConnectRequest {
-    /// The account's email; an existing account gets a new key.
+    /// The account's email. A new email gets an account and a key at once; an existing one
+    /// gets a code mailed to it first.
     pub email: String,
-    /// The account holder's name (used when the account is created).
+    /// Who is connecting (an agent's or a person's name): the account's name when it is
+    /// created, and part of the new key's name.
     pub name: String,
+    /// The code mailed to an existing account's address, to get a key for it.
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+/// What `POST /v1/connect` answers: a key (201), or a request for the mailed code (202).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum ConnectOutcome {
+    /// 201: an account (new, or proven with the code) and its new key.
+    Connected(ConnectResponse),
+    /// 202: the email has an account; a code was mailed to it.
+    VerificationRequired(VerificationRequired),
+}
+
+/// 202 from `POST /v1/connect` for an existing email (SPEC §6): no key until the code mailed
+/// to the address comes back in `code`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerificationRequired {
+    /// Always `verification_required`.
+    pub status: String,
+    /// Always `ask_user_for_code`: ask the person who reads this email for the code.
+    pub next_action: String,
+    /// What happened and what to do, for the agent to relay.
+    pub message: String,
 }
 
 /// `POST /v1/connect` response (SPEC §6).
@@ -294,6 +335,36 @@ pub struct ConnectResponse {
     pub api_key: ShownOnce,
     /// What to do next.
     pub message: String,
+}
+
+/// The security settings the account page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSecurity {
+    /// The owner proved control of the email (a mailed link or code).
+    pub email_verified: bool,
+    /// `POST /v1/connect` may issue keys for this account (always with a mailed code).
+    pub connect_enabled: bool,
+    /// The account has a password (accounts made by connect have none until one is set).
+    pub has_password: bool,
+}
+
+/// A signed-in browser as the account page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// `sess_…`, to end this one session.
+    pub id: String,
+    /// The browser's own description (`User-Agent`), shortened.
+    pub user_agent: Option<String>,
+    /// The address it signed in from.
+    pub client_address: Option<String>,
+    /// Signed in at (RFC 3339).
+    pub created_at: String,
+    /// Last request (RFC 3339; updated every few minutes).
+    pub last_seen_at: String,
+    /// Ends at the latest (RFC 3339) unless used within the idle limit.
+    pub expires_at: String,
+    /// This is the browser asking.
+    pub current: bool,
 }
 
 /// An API key as listed: never the secret.
@@ -382,19 +453,6 @@ mod tests {
         assert!(scopes_allow(&[Scope::OrdersWrite], Scope::OrdersWrite));
         assert!(!scopes_allow(&[Scope::OrdersRead], Scope::OrdersWrite));
         assert!("orders:delete".parse::<Scope>().is_err());
-    }
-
-    #[test]
-    fn forwarded_addresses_are_believed_only_behind_a_trusted_proxy() {
-        let peer = Some("10.0.0.5".parse().unwrap());
-        let xff = Some("203.0.113.9, 10.0.0.1");
-        assert_eq!(client_ip(xff, peer, false), peer);
-        assert_eq!(
-            client_ip(xff, peer, true),
-            Some("203.0.113.9".parse().unwrap())
-        );
-        assert_eq!(client_ip(Some("garbage"), peer, true), peer);
-        assert_eq!(client_ip(None, None, true), None);
     }
 
     #[test]

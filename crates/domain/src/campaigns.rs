@@ -565,6 +565,17 @@ pub struct CampaignDashboard {
     pub results: CampaignResults,
 }
 
+/// `POST /v1/ws-tickets`: a short-lived credential for opening `/v1/ws/campaigns/{id}` with
+/// `?ticket=…`, so that no long-lived API key ends up in a URL (and in proxy logs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WsTicket {
+    /// The ticket (opaque); valid for any number of handshakes until `expires_at`.
+    pub ticket: String,
+    /// RFC 3339; 60 seconds after it was issued.
+    pub expires_at: String,
+}
+
 /// A live progress message on `/v1/ws/campaigns/{id}`: `{type, timestamp, data}` (SPEC §4.3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CampaignEvent {

@@ -35,6 +35,16 @@ closed_set! {
         InvalidCredentials = "invalid_credentials",
         /// A page or server function needs a signed-in person.
         Unauthenticated = "unauthenticated",
+        /// The code mailed for `POST /v1/connect` does not match (the message says how many
+        /// tries are left).
+        InvalidVerificationCode = "invalid_verification_code",
+        /// No code is waiting for this email any more: it expired, was used, or ran out of
+        /// tries. Call connect without a code for a new one.
+        VerificationCodeExpired = "verification_code_expired",
+        /// A mailed link that expired or was already used.
+        LinkExpired = "link_expired",
+        /// The account's email is not confirmed yet; a link was mailed.
+        EmailNotVerified = "email_not_verified",
         /// Authenticated, but not allowed (a missing scope, an address outside the allowlist).
         Forbidden = "forbidden",
         /// A cross-site request that changes something was refused.
@@ -93,11 +103,15 @@ impl ErrorCode {
             ErrorCode::InvalidJson
             | ErrorCode::InvalidRequest
             | ErrorCode::FileNotReady
+            | ErrorCode::InvalidVerificationCode
             | ErrorCode::RequestFailed => 400,
             ErrorCode::InvalidApiKey
             | ErrorCode::InvalidCredentials
             | ErrorCode::Unauthenticated => 401,
-            ErrorCode::Forbidden | ErrorCode::CsrfRejected | ErrorCode::InvalidSignature => 403,
+            ErrorCode::Forbidden
+            | ErrorCode::CsrfRejected
+            | ErrorCode::InvalidSignature
+            | ErrorCode::EmailNotVerified => 403,
             ErrorCode::NotFound | ErrorCode::FileNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::Conflict
@@ -109,7 +123,9 @@ impl ErrorCode {
             | ErrorCode::UploadIncomplete
             | ErrorCode::FileAlreadyConfirmed
             | ErrorCode::UploadUrlUsed => 409,
-            ErrorCode::UploadUrlExpired => 410,
+            ErrorCode::UploadUrlExpired
+            | ErrorCode::VerificationCodeExpired
+            | ErrorCode::LinkExpired => 410,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::ValidationFailed | ErrorCode::DatasetSchemaMismatch => 422,
@@ -130,6 +146,16 @@ impl ErrorCode {
             ErrorCode::InvalidApiKey => "The API key is missing, invalid, revoked or expired.",
             ErrorCode::InvalidCredentials => "The email or password is not right.",
             ErrorCode::Unauthenticated => "Please sign in to continue.",
+            ErrorCode::InvalidVerificationCode => "The code is not right.",
+            ErrorCode::VerificationCodeExpired => {
+                "That code has expired or was used up. Ask for a new one."
+            }
+            ErrorCode::LinkExpired => {
+                "This link has expired or was already used. Ask for a new one."
+            }
+            ErrorCode::EmailNotVerified => {
+                "Confirm your email first: we sent you a link. Open it, then sign in."
+            }
             ErrorCode::Forbidden => "You are not allowed to do this.",
             ErrorCode::CsrfRejected => "This request came from another site and was refused.",
             ErrorCode::InvalidSignature => "The upload URL's signature is not valid.",

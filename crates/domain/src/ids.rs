@@ -39,6 +39,17 @@ prefixed_id! {
     pub struct TaskId("task", "task id")
 }
 
+prefixed_id! {
+    /// A one-time secret mailed to an account's address (internal; part of a mailed link):
+    /// `chal_…`.
+    pub struct ChallengeId("chal", "challenge id")
+}
+
+prefixed_id! {
+    /// A signed-in browser: `sess_…` (not the cookie, which is a separate secret).
+    pub struct SessionId("sess", "session id")
+}
+
 /// Defines an id that is a lower-case hyphenated UUID.
 macro_rules! uuid_id {
     ($(#[$meta:meta])* $vis:vis struct $name:ident($human:literal)) => {

@@ -9,19 +9,21 @@ pub mod error;
 pub mod files;
 pub mod identity;
 pub mod mail;
+pub mod network;
 pub mod progress;
 pub mod rate_limit;
 pub mod request_id;
 pub mod storage;
 mod system;
 pub mod tasks;
+pub mod ws_tickets;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use domain::auth::KeyKind;
 pub use error::{Resource, ServiceError};
-pub use identity::{AuthFailure, AuthMethod, Caller};
+pub use identity::{AuthFailure, AuthMethod, Caller, ClientInfo};
 /// Milliseconds since the Unix epoch, the platform's unit of time.
 pub use store::now_ms;
 use store::Db;
@@ -34,22 +36,35 @@ pub struct ServiceConfig {
     pub default_key_kind: KeyKind,
     /// Requests per minute for the `free` plan and for anonymous callers; 0 turns limits off.
     pub rate_limit_per_minute: u32,
-    /// How long a browser session lasts.
+    /// How long a browser session lasts at most.
     pub session_ttl: Duration,
-    /// Believe `X-Forwarded-For` for the client address (only behind a proxy that sets it).
-    pub trust_proxy: bool,
+    /// A session not used for this long ends (each use slides it).
+    pub session_idle: Duration,
+    /// The reverse proxies whose `X-Forwarded-For` is believed (see [`network`]).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The site's address as users reach it (`MATTERCRAFT_PUBLIC_URL`), for mailed links.
+    pub public_url: String,
+    /// Cookies are `Secure` and the session cookie is `__Host-` prefixed (HTTPS).
+    pub secure_cookies: bool,
+    /// Sign-ups (and "forgot password" requests) allowed per client address per hour.
+    pub signups_per_address_per_hour: i64,
     /// The largest part a file upload may have.
     pub max_upload_bytes: u64,
 }
 
 impl ServiceConfig {
-    /// Development defaults: test keys, 60 requests/minute, 30-day sessions.
+    /// Development defaults: test keys, 60 requests/minute, sessions of 30 days (7 idle),
+    /// plain-HTTP cookies on `http://127.0.0.1:3000`.
     pub fn development() -> Self {
         Self {
             default_key_kind: KeyKind::Test,
             rate_limit_per_minute: 60,
             session_ttl: Duration::from_secs(30 * 24 * 3600),
-            trust_proxy: false,
+            session_idle: Duration::from_secs(7 * 24 * 3600),
+            trusted_proxies: Vec::new(),
+            public_url: "http://127.0.0.1:3000".to_owned(),
+            secure_cookies: false,
+            signups_per_address_per_hour: 10,
             max_upload_bytes: files::DEFAULT_MAX_UPLOAD_BYTES,
         }
     }
@@ -62,7 +77,9 @@ pub struct Services {
     config: Arc<ServiceConfig>,
     progress: progress::ProgressHub,
     storage: Option<Arc<dyn storage::ObjectStore>>,
+    ws_tickets: Option<ws_tickets::TicketKey>,
     mailer: Option<mail::Mailer>,
+    passwords: identity::PasswordHashing,
 }
 
 impl Services {
@@ -73,7 +90,9 @@ impl Services {
             config: Arc::new(config),
             progress: progress::ProgressHub::default(),
             storage: None,
+            ws_tickets: None,
             mailer: None,
+            passwords: identity::PasswordHashing::per_core(),
         }
     }
 
@@ -82,6 +101,14 @@ impl Services {
     #[must_use]
     pub fn with_storage(mut self, storage: Arc<dyn storage::ObjectStore>) -> Self {
         self.storage = Some(storage);
+        self
+    }
+
+    /// The same services signing websocket tickets with `key` (without one, creating or using
+    /// a ticket fails as misconfigured).
+    #[must_use]
+    pub fn with_ws_tickets(mut self, key: ws_tickets::TicketKey) -> Self {
+        self.ws_tickets = Some(key);
         self
     }
 
@@ -98,6 +125,11 @@ impl Services {
     /// The configuration.
     pub fn config(&self) -> &ServiceConfig {
         &self.config
+    }
+
+    /// The session cookie's name: `__Host-mc_session` over HTTPS, `mc_session` otherwise.
+    pub fn session_cookie_name(&self) -> &'static str {
+        domain::auth::session_cookie_name(self.config.secure_cookies)
     }
 
     /// How long a readiness probe waits for the database.

@@ -50,6 +50,10 @@ pub struct Account {
     pub created_at: i64,
     /// Last change (ms).
     pub updated_at: i64,
+    /// When the owner proved control of the email (a mailed link or code), if ever.
+    pub email_verified_at: Option<i64>,
+    /// When the owner turned `/v1/connect` off for this account, if they did.
+    pub connect_disabled_at: Option<i64>,
 }
 
 /// A new account.
@@ -63,10 +67,12 @@ pub struct NewAccount<'a> {
     pub name: &'a str,
     /// Argon2id hash, when a password was chosen.
     pub password_hash: Option<&'a PasswordHash>,
+    /// Set when the email is known to be the owner's already (the demo account).
+    pub email_verified_at: Option<i64>,
 }
 
-const COLUMNS: &str =
-    "id, email, email_normalized, name, password_hash, plan, role, created_at, updated_at";
+pub(crate) const COLUMNS: &str = "id, email, email_normalized, name, password_hash, plan, role, \
+     created_at, updated_at, email_verified_at, connect_disabled_at";
 
 /// Account queries.
 #[derive(Debug, Clone)]
@@ -100,7 +106,7 @@ impl Accounts {
         let id = AccountId::generate();
         let sql = format!(
             "INSERT INTO accounts (id, email, email_normalized, name, password_hash, created_at, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) \
+             updated_at, email_verified_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) \
              ON CONFLICT (email_normalized) DO NOTHING RETURNING {COLUMNS}"
         );
         Ok(sqlx::query_as(&sql)
@@ -110,6 +116,7 @@ impl Accounts {
             .bind(new.name)
             .bind(new.password_hash.map(PasswordHash::expose))
             .bind(now)
+            .bind(new.email_verified_at)
             .fetch_optional(&mut *self.db.conn().await?)
             .await?)
     }
@@ -141,6 +148,35 @@ impl Accounts {
     ) -> Result<(), StoreError> {
         sqlx::query("UPDATE accounts SET password_hash = $1, updated_at = $2 WHERE id = $3")
             .bind(hash.expose())
+            .bind(now)
+            .bind(id.as_str())
+            .execute(&mut *self.db.conn().await?)
+            .await?;
+        Ok(())
+    }
+
+    /// Records that the owner proved control of the email (first time only).
+    pub async fn mark_email_verified(&self, id: &AccountId, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE accounts SET email_verified_at = COALESCE(email_verified_at, $1), \
+             updated_at = $1 WHERE id = $2",
+        )
+        .bind(now)
+        .bind(id.as_str())
+        .execute(&mut *self.db.conn().await?)
+        .await?;
+        Ok(())
+    }
+
+    /// Turns `/v1/connect` on or off for the account.
+    pub async fn set_connect_enabled(
+        &self,
+        id: &AccountId,
+        enabled: bool,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE accounts SET connect_disabled_at = $1, updated_at = $2 WHERE id = $3")
+            .bind((!enabled).then_some(now))
             .bind(now)
             .bind(id.as_str())
             .execute(&mut *self.db.conn().await?)

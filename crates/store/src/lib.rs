@@ -14,6 +14,7 @@ pub mod campaign_jobs;
 pub mod campaigns;
 pub mod datasets;
 mod db;
+pub mod email_challenges;
 mod error;
 pub mod evaluations;
 pub mod files;

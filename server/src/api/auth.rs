@@ -1,7 +1,7 @@
 //! Authentication and rate limiting for `/v1`.
 //!
 //! [`layer`] runs once per request: it turns the `Authorization: Bearer` key (or the browser's
-//! session cookie) into a [`Caller`], counts the request against the caller's limit (per key,
+//! session cookie, or a websocket ticket in `?ticket=` on `/ws/` routes) into a [`Caller`], counts the request against the caller's limit (per key,
 //! per account for sessions, per client address when anonymous), refuses it with 429 when over,
 //! and puts `X-RateLimit-*` headers on every response. Handlers then take [`Authenticated`] or
 //! [`Scoped`], the one place scopes are enforced.
@@ -14,7 +14,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use domain::auth::{cookie_value, Scope, SESSION_COOKIE};
+use domain::auth::{cookie_value, Scope};
 use services::rate_limit::RateDecision;
 use services::{AuthFailure, Caller, ServiceError};
 
@@ -24,10 +24,30 @@ use crate::state::AppState;
 enum Credential {
     Bearer(String),
     Session(String),
+    /// A websocket ticket (`?ticket=` on `/ws/` routes).
+    Ticket(String),
     None,
 }
 
-fn credential(headers: &HeaderMap) -> Result<Credential, ServiceError> {
+/// What the query of a `/ws/` route carries: a ticket, or an API key in `?token=` (refused).
+enum WsQuery {
+    Ticket(String),
+    KeyInUrl,
+}
+
+fn ws_query(query: Option<&str>) -> Option<WsQuery> {
+    let mut found = None;
+    for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match &*name {
+            "token" => return Some(WsQuery::KeyInUrl),
+            "ticket" => found = Some(WsQuery::Ticket(value.into_owned())),
+            _ => {}
+        }
+    }
+    found
+}
+
+fn credential(headers: &HeaderMap, cookie_name: &str) -> Result<Credential, ServiceError> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let value = value.to_str().unwrap_or_default();
         return match value.split_once(' ') {
@@ -40,47 +60,62 @@ fn credential(headers: &HeaderMap) -> Result<Credential, ServiceError> {
     Ok(headers
         .get(header::COOKIE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|cookies| cookie_value(cookies, SESSION_COOKIE))
+        .and_then(|cookies| cookie_value(cookies, cookie_name))
         .map_or(Credential::None, |token| {
             Credential::Session(token.to_owned())
         }))
 }
 
-/// The client's address (see [`domain::auth::client_ip`]).
+/// The client's address (see [`services::network::client_address`]).
 pub fn client_ip(
     headers: &HeaderMap,
     extensions: &http::Extensions,
-    trust_proxy: bool,
+    trusted_proxies: &[ipnet::IpNet],
 ) -> Option<IpAddr> {
     let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
     let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    domain::auth::client_ip(forwarded, peer, trust_proxy)
+    services::network::client_address(forwarded, peer, trusted_proxies)
 }
 
 /// The `/v1` middleware: authenticate, count, limit, annotate.
 pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let services = &state.services;
-    let ip = client_ip(req.headers(), req.extensions(), state.settings.trust_proxy);
-    // Browsers cannot set headers on a websocket, so `/ws/` routes also take `?token=<key>`.
-    let query_token = req
+    let ip = client_ip(
+        req.headers(),
+        req.extensions(),
+        &state.settings.trusted_proxies,
+    );
+    // A websocket client that cannot send headers puts a short-lived ticket in the URL
+    // (`POST /v1/ws-tickets`), never its API key: URLs end up in proxy logs and history.
+    let ws_query = req
         .uri()
         .path()
         .starts_with("/ws/")
-        .then(|| {
-            form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes())
-                .find(|(k, _)| k == "token")
-                .map(|(_, v)| v.into_owned())
-        })
-        .flatten()
-        .filter(|_| !req.headers().contains_key(header::AUTHORIZATION));
-    let credential = match query_token {
-        Some(token) => Ok(Credential::Bearer(token)),
-        None => credential(req.headers()),
+        .then(|| ws_query(req.uri().query()))
+        .flatten();
+    let credential = match ws_query {
+        Some(WsQuery::KeyInUrl) => {
+            return ApiError::Refused {
+                code: domain::error::ErrorCode::InvalidApiKey,
+                message: "API keys are not accepted in a URL. Send the key in the \
+                          Authorization header, or get a ticket from POST /v1/ws-tickets and \
+                          open the websocket with ?ticket=…."
+                    .into(),
+            }
+            .into_response();
+        }
+        Some(WsQuery::Ticket(ticket)) if !req.headers().contains_key(header::AUTHORIZATION) => {
+            Ok(Credential::Ticket(ticket))
+        }
+        _ => credential(req.headers(), services.session_cookie_name()),
     };
     let resolved = match credential {
         Ok(Credential::Bearer(raw)) => services.authenticate_key(&raw, ip).await.map(Some),
+        Ok(Credential::Ticket(ticket)) => {
+            services.authenticate_ws_ticket(&ticket, ip).await.map(Some)
+        }
         Ok(Credential::Session(token)) => services
             .session(&token)
             .await

@@ -4,19 +4,28 @@ use axum::body::Body;
 use axum::http::{Method, Request};
 use serde_json::json;
 
+use crate::helpers::browser::signed_up_browser;
 use crate::helpers::{assert_hidden_from, from_address, TestApp};
 
 #[tokio::test]
 async fn keys_of_every_kind_are_issued_with_their_prefix_and_authenticate() {
     let app = TestApp::spawn().await;
-    let admin = app.connect("kinds@example.com").await.api_key;
+    // A signed-in person may create keys of any kind (an API key only its own kind).
+    let cookie = signed_up_browser(&app, "kinds@example.com").await;
     for (kind, prefix) in [("live", "mc_live_"), ("test", "mc_test_"), ("ci", "mc_ci_")] {
-        let created = app
-            .create_key(
-                &admin,
-                json!({"name": kind, "scopes": ["admin"], "kind": kind}),
+        let res = app
+            .request(
+                Request::post("/v1/api-keys")
+                    .header("cookie", &cookie)
+                    .header("content-type", "application/json")
+                    .body(Body::from(
+                        json!({"name": kind, "scopes": ["admin"], "kind": kind}).to_string(),
+                    ))
+                    .unwrap(),
             )
             .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let created = res.json()["data"].clone();
         let key = created["api_key"].as_str().unwrap();
         assert!(key.starts_with(prefix), "{key}");
         assert_eq!(created["kind"], kind);

@@ -571,7 +571,16 @@ async fn progress_streams_over_a_websocket_on_a_real_port() {
         .await
         .unwrap();
     });
-    let url = |token: &str| format!("ws://{addr}/v1/ws/campaigns/{id}?token={token}");
+    // A client that cannot send headers opens the socket with a ticket, never its key.
+    let ticket = |key: String| {
+        let app = &app;
+        async move {
+            let res = app.call(&key, Method::POST, "/v1/ws-tickets", None).await;
+            assert_eq!(res.status, 201, "{}", res.text());
+            res.json()["data"]["ticket"].as_str().unwrap().to_owned()
+        }
+    };
+    let url = |ticket: &str| format!("ws://{addr}/v1/ws/campaigns/{id}?ticket={ticket}");
     let refused = |result: Result<_, tungstenite::Error>| match result {
         Err(tungstenite::Error::Http(response)) => response.status().as_u16(),
         Err(other) => panic!("unexpected error {other}"),
@@ -584,15 +593,19 @@ async fn progress_streams_over_a_websocket_on_a_real_port() {
         401
     );
     assert_eq!(
-        refused(tokio_tungstenite::connect_async(url("mc_test_nope")).await),
+        refused(tokio_tungstenite::connect_async(url("wst1.nope")).await),
         401
     );
+    let other_ticket = ticket(other.clone()).await;
     assert_eq!(
-        refused(tokio_tungstenite::connect_async(url(&other)).await),
+        refused(tokio_tungstenite::connect_async(url(&other_ticket)).await),
         404
     );
+    let own_ticket = ticket(key.clone()).await;
 
-    let (mut socket, _) = tokio_tungstenite::connect_async(url(&key)).await.unwrap();
+    let (mut socket, _) = tokio_tungstenite::connect_async(url(&own_ticket))
+        .await
+        .unwrap();
     let job = start(&app, &key, &id, None).await;
     let job_id = job["id"].as_str().unwrap().to_owned();
     let services = app.services.clone();
@@ -653,11 +666,17 @@ async fn progress_streams_over_a_websocket_on_a_real_port() {
 
     // Ten sockets per key: the eleventh is refused until one closes.
     let mut open = Vec::new();
+    let own_ticket = ticket(key.clone()).await;
     for _ in 0..10 {
-        open.push(tokio_tungstenite::connect_async(url(&key)).await.unwrap().0);
+        open.push(
+            tokio_tungstenite::connect_async(url(&own_ticket))
+                .await
+                .unwrap()
+                .0,
+        );
     }
     assert_eq!(
-        refused(tokio_tungstenite::connect_async(url(&key)).await),
+        refused(tokio_tungstenite::connect_async(url(&own_ticket)).await),
         429
     );
     drop(open);

@@ -1,5 +1,6 @@
 //! `TestApp`: the real router over a fresh database, driven in-process.
 
+pub mod browser;
 pub mod mail;
 pub mod parts;
 
@@ -328,7 +329,7 @@ pub async fn assert_hidden_from(
 
 /// Sets the client address of a request, as the server's socket would.
 pub fn from_address(mut request: Request<Body>, ip: &str) -> Request<Body> {
-    let addr: std::net::SocketAddr = format!("{ip}:40000").parse().unwrap();
+    let addr = std::net::SocketAddr::new(ip.parse().unwrap(), 40000);
     request
         .extensions_mut()
         .insert(axum::extract::ConnectInfo(addr));

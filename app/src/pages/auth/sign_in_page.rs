@@ -33,7 +33,11 @@ pub fn SignInPage() -> impl IntoView {
                     "Sign in"
                 </button>
             </ActionForm>
-            <p class="muted">"No account yet? " <a href="/signup">"Create one"</a></p>
+            <p class="muted">
+                <a href="/forgot-password">"Forgot password?"</a>
+                " · No account yet? "
+                <a href="/signup">"Create one"</a>
+            </p>
         </section>
     }
 }

@@ -19,6 +19,7 @@ async fn account(db: &Db) -> AccountId {
                 email_normalized: "uow@example.com",
                 name: "Unit of Work",
                 password_hash: None,
+                email_verified_at: None,
             },
             now_ms(),
         )

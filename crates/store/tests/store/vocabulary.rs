@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use domain::auth::{KeyKind, Plan, Role};
+use domain::auth::{ChallengePurpose, KeyKind, Plan, Role};
 use domain::campaigns::{CampaignStatus, CandidateStatus, JobStatus};
 use domain::datasets::DatasetFormat;
 use domain::files::FileStatus;
@@ -23,6 +23,7 @@ const CHECKED: &[(&str, &str, &[&str])] = &[
     ("datasets", "format", DatasetFormat::NAMES),
     ("campaign_candidates", "status", CandidateStatus::NAMES),
     ("files", "status", FileStatus::NAMES),
+    ("email_challenges", "purpose", ChallengePurpose::NAMES),
 ];
 
 /// The quoted words in `text`.
