@@ -1,8 +1,22 @@
 //! Constraint expressions: `+ - * /`, numbers, parameter names, parentheses and exactly one of
 //! `<= >= < > ==` (SPEC §4.1). Parsed into an AST, evaluated on a point, and bounded over the
 //! parameters' box with interval arithmetic to find constraints nothing can satisfy.
+//!
+//! Hostile input is bounded before it can cost anything: an expression longer than
+//! [`MAX_CHARS`] is refused before it is read, and one nested deeper than [`MAX_NESTING`]
+//! (parentheses and signs together) while it is read. The parser recurses only through those
+//! two, so its depth is bounded by [`MAX_NESTING`]; `+ - * /` chains are read in loops. The tree
+//! it builds is at most as tall as the expression is long (each level needs an operator
+//! character), which bounds the recursion of [`Expr::eval`], [`Expr::interval`],
+//! [`Expr::variables`], `Clone` and `Drop` too (a test runs them on a 256 KiB stack).
 
 use std::collections::HashMap;
+
+/// The longest expression accepted, in characters.
+pub const MAX_CHARS: usize = 1_000;
+
+/// The deepest nesting accepted: parentheses and unary signs together, e.g. `-(-(x))` is 4.
+pub const MAX_NESTING: usize = 64;
 
 /// An arithmetic expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,6 +161,8 @@ struct Parser {
     tokens: Vec<(Token, usize)>,
     pos: usize,
     end: usize,
+    /// Open parentheses and unary signs around the current position.
+    depth: usize,
 }
 
 impl Parser {
@@ -163,6 +179,23 @@ impl Parser {
             message: message.into(),
             position: self.here(),
         })
+    }
+
+    /// Steps into a parenthesis or a sign: `inner` runs one level deeper, refused past
+    /// [`MAX_NESTING`].
+    fn nested<T>(
+        &mut self,
+        inner: impl FnOnce(&mut Self) -> Result<T, ParseError>,
+    ) -> Result<T, ParseError> {
+        if self.depth >= MAX_NESTING {
+            return self.error(format!(
+                "nested too deeply: at most {MAX_NESTING} levels of parentheses and signs"
+            ));
+        }
+        self.depth += 1;
+        let result = inner(self);
+        self.depth -= 1;
+        result
     }
 
     fn expr(&mut self) -> Result<Expr, ParseError> {
@@ -189,14 +222,14 @@ impl Parser {
 
     fn unary(&mut self) -> Result<Expr, ParseError> {
         match self.peek() {
-            Some(Token::Op('-')) => {
-                self.pos += 1;
-                Ok(Expr::Neg(Box::new(self.unary()?)))
-            }
-            Some(Token::Op('+')) => {
-                self.pos += 1;
-                self.unary()
-            }
+            Some(Token::Op('-')) => self.nested(|p| {
+                p.pos += 1;
+                Ok(Expr::Neg(Box::new(p.unary()?)))
+            }),
+            Some(Token::Op('+')) => self.nested(|p| {
+                p.pos += 1;
+                p.unary()
+            }),
             _ => self.atom(),
         }
     }
@@ -211,23 +244,30 @@ impl Parser {
                 self.pos += 1;
                 Ok(Expr::Var(name))
             }
-            Some(Token::LParen) => {
-                self.pos += 1;
-                let inner = self.expr()?;
-                if self.peek() != Some(&Token::RParen) {
-                    return self.error("missing ')'");
+            Some(Token::LParen) => self.nested(|p| {
+                p.pos += 1;
+                let inner = p.expr()?;
+                if p.peek() != Some(&Token::RParen) {
+                    return p.error("missing ')'");
                 }
-                self.pos += 1;
+                p.pos += 1;
                 Ok(inner)
-            }
+            }),
             Some(_) => self.error("expected a number, a parameter name or '('"),
             None => self.error("the expression ends too early"),
         }
     }
 }
 
-/// Parses `lhs op rhs`. Chained comparisons such as `0 < x < 1` are rejected with a hint.
+/// Parses `lhs op rhs`. Chained comparisons such as `0 < x < 1` are rejected with a hint;
+/// expressions longer than [`MAX_CHARS`] or nested deeper than [`MAX_NESTING`] are refused.
 pub fn parse(src: &str) -> Result<Comparison, ParseError> {
+    if src.chars().nth(MAX_CHARS).is_some() {
+        return Err(ParseError {
+            message: format!("too long: at most {MAX_CHARS} characters"),
+            position: MAX_CHARS,
+        });
+    }
     let tokens = tokenize(src)?;
     let comparisons: Vec<usize> = tokens
         .iter()
@@ -255,6 +295,7 @@ pub fn parse(src: &str) -> Result<Comparison, ParseError> {
         end: src.chars().count(),
         tokens,
         pos: 0,
+        depth: 0,
     };
     let lhs = parser.expr()?;
     let op = match parser.peek() {

@@ -8,7 +8,18 @@ use serde_json::{Map, Value};
 use crate::expr;
 use crate::model::*;
 use crate::report::{Issue, Level, Report};
-use crate::DOMAINS;
+use crate::{DOMAINS, MAX_ISSUES};
+
+/// The longest word "did you mean" hints are looked for (the distance costs length × length).
+const MAX_HINT_CHARS: usize = 64;
+
+/// The most surrogate hidden layers, and the widest one: bounds on the network's size (and so
+/// on its training time and memory), not on what a campaign's memory budget allows.
+const MAX_HIDDEN_LAYERS: usize = 4;
+const MAX_LAYER_WIDTH: u64 = 512;
+const MAX_EPOCHS: i64 = 10_000;
+const MAX_SURROGATE_BATCH: i64 = 1_024;
+const MAX_POPULATION: i64 = 1_000;
 
 type Obj = Map<String, Value>;
 
@@ -40,15 +51,29 @@ fn distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// The closest candidate, when it is close enough to be a likely typo.
+/// The closest candidate, when it is close enough to be a likely typo. Words over
+/// [`MAX_HINT_CHARS`] get no hint.
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    if word.chars().nth(MAX_HINT_CHARS).is_some() {
+        return None;
+    }
     let lower = word.to_lowercase();
     candidates
         .into_iter()
+        .filter(|c| c.chars().nth(MAX_HINT_CHARS).is_none())
         .map(|c| (distance(&lower, &c.to_lowercase()), c))
         .filter(|(d, c)| *d <= (c.chars().count() / 3).max(2))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
+}
+
+/// `word` for a message: cut to [`MAX_HINT_CHARS`] characters, so a hostile key or value is
+/// not echoed at full length (in every issue that names it).
+fn shown(word: &str) -> String {
+    match word.char_indices().nth(MAX_HINT_CHARS) {
+        Some((cut, _)) => format!("{}…", &word[..cut]),
+        None => word.to_owned(),
+    }
 }
 
 fn hint(word: &str, candidates: &[&str]) -> String {
@@ -98,9 +123,10 @@ impl Ctx {
     fn keys(&mut self, map: &Obj, allowed: &[&str], path: &str) {
         for key in map.keys() {
             if !allowed.contains(&key.as_str()) {
+                let key_shown = shown(key);
                 self.err(
-                    at(path, key),
-                    format!("unknown field '{key}'.{}", hint(key, allowed)),
+                    at(path, &key_shown),
+                    format!("unknown field '{key_shown}'.{}", hint(key, allowed)),
                 );
             }
         }
@@ -349,7 +375,8 @@ pub(crate) fn validate(value: &Value) -> Result<(Mdl, Vec<Issue>), Report> {
             cx.err(
                 "domain",
                 format!(
-                    "'{d}' has no built-in simulator.{} Or use an evaluator of type 'dataset' or 'external'.",
+                    "'{}' has no built-in simulator.{} Or use an evaluator of type 'dataset' or 'external'.",
+                    shown(d),
                     hint(d, &DOMAINS)
                 ),
             );
@@ -398,6 +425,17 @@ pub(crate) fn validate(value: &Value) -> Result<(Mdl, Vec<Issue>), Report> {
         cx.warn("optimizer.seed", "no seed: runs will not be reproducible");
     }
 
+    if cx.issues.len() > MAX_ISSUES {
+        let left_out = cx.issues.len() - MAX_ISSUES;
+        let errors = cx.issues.iter().any(|i| i.level == Level::Error);
+        cx.issues.truncate(MAX_ISSUES);
+        let more = format!("and {left_out} more issue(s) not listed");
+        cx.issues.push(if errors {
+            Issue::error("", more)
+        } else {
+            Issue::warning("", more)
+        });
+    }
     if cx.issues.iter().any(|i| i.level == Level::Error) {
         return Err(Report { issues: cx.issues });
     }
@@ -501,7 +539,7 @@ fn parameters(cx: &mut Ctx, root: &Obj) -> (Vec<Parameter>, HashSet<String>) {
             Some(other) => {
                 cx.err(
                     at(&path, "type"),
-                    format!("unknown type '{other}'.{}", hint(other, TYPES)),
+                    format!("unknown type '{}'.{}", shown(other), hint(other, TYPES)),
                 );
                 None
             }
@@ -558,12 +596,17 @@ fn choices(cx: &mut Ctx, map: &Obj, path: &str) -> Option<Vec<String>> {
         return None;
     };
     let mut out = Vec::new();
+    let mut seen = HashSet::new();
     let mut ok = true;
-    for (j, item) in items.iter().enumerate() {
+    // Past the limit only the count is reported; the first entries are still checked.
+    for (j, item) in items.iter().enumerate().take(100) {
         match item {
-            Value::String(s) if !out.contains(s) => out.push(s.clone()),
+            Value::String(s) if seen.insert(s.as_str()) => out.push(s.clone()),
             Value::String(s) => {
-                cx.err(format!("{p}[{j}]"), format!("'{s}' is listed twice"));
+                cx.err(
+                    format!("{p}[{j}]"),
+                    format!("'{}' is listed twice", shown(s)),
+                );
                 ok = false;
             }
             _ => {
@@ -599,7 +642,11 @@ fn objectives(cx: &mut Ctx, root: &Obj) -> Vec<Objective> {
             Some(other) => {
                 cx.err(
                     at(&path, "direction"),
-                    format!("unknown direction '{other}'.{}", hint(other, DIRECTIONS)),
+                    format!(
+                        "unknown direction '{}'.{}",
+                        shown(other),
+                        hint(other, DIRECTIONS)
+                    ),
                 );
                 None
             }
@@ -724,7 +771,7 @@ fn optimizer(cx: &mut Ctx, root: &Obj, parameter_count: usize) -> OptimizerConfi
         Some(other) => {
             cx.err(
                 at(path, "method"),
-                format!("unknown method '{other}'.{}", hint(other, METHODS)),
+                format!("unknown method '{}'.{}", shown(other), hint(other, METHODS)),
             );
             Method::CmaEs
         }
@@ -737,7 +784,7 @@ fn optimizer(cx: &mut Ctx, root: &Obj, parameter_count: usize) -> OptimizerConfi
         cx.err(at(path, "sigma0"), "must be above 0");
     }
     let population_size = cx
-        .whole(map, "population_size", path, (2, 10_000))
+        .whole(map, "population_size", path, (2, MAX_POPULATION))
         .map(|p| p as u32);
 
     let sp = "optimizer.surrogate_config";
@@ -748,16 +795,16 @@ fn optimizer(cx: &mut Ctx, root: &Obj, parameter_count: usize) -> OptimizerConfi
     cx.keys(surrogate_map, SURROGATE, sp);
     let hidden_layers = match surrogate_map.get("hidden_layers") {
         None | Some(Value::Null) => vec![128, 64],
-        Some(Value::Array(layers)) if (1..=10).contains(&layers.len()) => layers
+        Some(Value::Array(layers)) if (1..=MAX_HIDDEN_LAYERS).contains(&layers.len()) => layers
             .iter()
             .enumerate()
             .filter_map(
-                |(j, w)| match w.as_u64().filter(|w| (1..=4096).contains(w)) {
+                |(j, w)| match w.as_u64().filter(|w| (1..=MAX_LAYER_WIDTH).contains(w)) {
                     Some(w) => Some(w as u32),
                     None => {
                         cx.err(
                             format!("{sp}.hidden_layers[{j}]"),
-                            "must be a width from 1 to 4096",
+                            format!("must be a width from 1 to {MAX_LAYER_WIDTH}"),
                         );
                         None
                     }
@@ -767,7 +814,7 @@ fn optimizer(cx: &mut Ctx, root: &Obj, parameter_count: usize) -> OptimizerConfi
         Some(_) => {
             cx.err(
                 at(sp, "hidden_layers"),
-                "must be a list of 1 to 10 layer widths",
+                format!("must be a list of 1 to {MAX_HIDDEN_LAYERS} layer widths"),
             );
             vec![128, 64]
         }
@@ -779,7 +826,7 @@ fn optimizer(cx: &mut Ctx, root: &Obj, parameter_count: usize) -> OptimizerConfi
         cx.err(at(sp, "learning_rate"), "must be above 0 and at most 1");
     }
     let epochs = cx
-        .whole(surrogate_map, "epochs", sp, (1, 100_000))
+        .whole(surrogate_map, "epochs", sp, (1, MAX_EPOCHS))
         .unwrap_or(200) as u32;
     let dropout = cx.number(surrogate_map, "dropout", sp).unwrap_or(0.1);
     if !(0.0..1.0).contains(&dropout) {
@@ -792,16 +839,25 @@ fn optimizer(cx: &mut Ctx, root: &Obj, parameter_count: usize) -> OptimizerConfi
         Some(other) => {
             cx.err(
                 at(sp, "activation"),
-                format!("unknown activation '{other}'.{}", hint(other, ACTIVATIONS)),
+                format!(
+                    "unknown activation '{}'.{}",
+                    shown(other),
+                    hint(other, ACTIVATIONS)
+                ),
             );
             Activation::Relu
         }
     };
     let surrogate_batch = cx
-        .whole(surrogate_map, "batch_size", sp, (1, 100_000))
+        .whole(surrogate_map, "batch_size", sp, (1, MAX_SURROGATE_BATCH))
         .unwrap_or(32) as u32;
     let early_stopping_patience = cx
-        .whole(surrogate_map, "early_stopping_patience", sp, (1, 100_000))
+        .whole(
+            surrogate_map,
+            "early_stopping_patience",
+            sp,
+            (1, MAX_EPOCHS),
+        )
         .unwrap_or(20) as u32;
 
     let ap = "optimizer.active_learning";
@@ -886,7 +942,11 @@ fn evaluator(cx: &mut Ctx, root: &Obj) -> Evaluator {
         Some(other) => {
             cx.err(
                 at(path, "type"),
-                format!("unknown evaluator '{other}'.{}", hint(other, EVALUATORS)),
+                format!(
+                    "unknown evaluator '{}'.{}",
+                    shown(other),
+                    hint(other, EVALUATORS)
+                ),
             );
             Evaluator::Simulator
         }

@@ -347,8 +347,47 @@ fn optimizer_rules() {
     assert_error(
         |d| d["optimizer"]["surrogate_config"]["hidden_layers"] = json!([64, 0]),
         "optimizer.surrogate_config.hidden_layers[1]",
-        "1 to 4096",
+        "1 to 512",
     );
+    // The surrogate's size is bounded: at most 4 layers of at most 512, 10 000 epochs, batches
+    // of 1 024; CMA-ES populations of at most 1 000.
+    assert_error(
+        |d| d["optimizer"]["surrogate_config"]["hidden_layers"] = json!([513]),
+        "optimizer.surrogate_config.hidden_layers[0]",
+        "1 to 512",
+    );
+    assert_error(
+        |d| d["optimizer"]["surrogate_config"]["hidden_layers"] = json!([8, 8, 8, 8, 8]),
+        "optimizer.surrogate_config.hidden_layers",
+        "1 to 4 layer widths",
+    );
+    assert_error(
+        |d| d["optimizer"]["surrogate_config"]["epochs"] = json!(10_001),
+        "optimizer.surrogate_config.epochs",
+        "1 to 10000",
+    );
+    assert_error(
+        |d| d["optimizer"]["surrogate_config"]["batch_size"] = json!(1025),
+        "optimizer.surrogate_config.batch_size",
+        "1 to 1024",
+    );
+    assert_error(
+        |d| d["optimizer"]["surrogate_config"]["early_stopping_patience"] = json!(10_001),
+        "optimizer.surrogate_config.early_stopping_patience",
+        "1 to 10000",
+    );
+    assert_error(
+        |d| d["optimizer"]["population_size"] = json!(1001),
+        "optimizer.population_size",
+        "2 to 1000",
+    );
+    let mut d = doc();
+    d["optimizer"]["surrogate_config"] = json!({
+        "hidden_layers": [512, 512, 512, 512], "epochs": 10_000, "batch_size": 1024,
+        "early_stopping_patience": 10_000
+    });
+    d["optimizer"]["population_size"] = json!(1000);
+    mdl::from_value(&d).expect("the largest surrogate is accepted");
     assert_error(
         |d| d["optimizer"]["active_learning"]["initial_samples"] = json!(500),
         "optimizer.active_learning.initial_samples",
