@@ -1,9 +1,10 @@
 //! Datasets (SPEC §4.3): CSV or JSON tables an account uploads, checked against an MDL
 //! document when they warm-start a campaign or serve as a pool-based campaign's candidates.
-//! Parsing is [`table`]; the check against a document is [`schema`].
+//! Parsing (with every size limit, review C3) is the `tabular` crate; the check against a
+//! document is [`schema`]. Both are CPU work proportional to the file and run off the async
+//! threads.
 
 pub mod schema;
-pub mod table;
 
 use domain::auth::Scope;
 use domain::datasets::{DatasetColumn, DatasetDetail, DatasetFormat, DatasetSummary};
@@ -16,8 +17,11 @@ use serde_json::Value;
 use store::datasets::{DatasetInfo, NewDataset};
 use store::now_ms;
 
-pub use schema::{check_schema, SchemaCheck, UsableRows};
-pub use table::{detect_format, parse_table, Table, MAX_COLUMNS, MAX_DATASET_BYTES, MAX_ROWS};
+pub use schema::{check_schema, KeepRows, SchemaCheck, UsableRows};
+pub use tabular::{
+    detect_format, parse_table, Table, MAX_CELLS, MAX_COLUMNS, MAX_COLUMN_NAME_CHARS,
+    MAX_DATASET_BYTES, MAX_HEADER_BYTES, MAX_ROWS,
+};
 
 use crate::error::{Found, Resource};
 use crate::{Caller, ServiceError, Services};
@@ -88,23 +92,32 @@ impl Services {
         let (Some(format), Ok(text), true) = (format, text, problems.is_empty()) else {
             return Err(ServiceError::Invalid(problems));
         };
-        let Table { columns, rows } = parse_table(format, text).map_err(ServiceError::Invalid)?;
-        let row_count = rows.len() as i64;
-        let rows: Vec<Value> = rows.into_iter().map(Value::Object).collect();
+        let owned = text.to_owned();
+        let (table, rows, preview) = blocking(move || {
+            let table = parse_table(format, &owned)?;
+            let rows = table.to_json();
+            let preview: Vec<Value> = table
+                .rows()
+                .take(PREVIEW_ROWS)
+                .map(|r| Value::Object(r.to_object()))
+                .collect();
+            Ok((table, rows, preview))
+        })
+        .await?
+        .map_err(ServiceError::Invalid)?;
+        let row_count = table.len() as i64;
+        let columns = serde_json::to_value(table.columns()).map_err(anyhow::Error::from)?;
         let warnings = match upload.template_id {
             Some(id) => {
                 let doc = self.template_document(caller, id).await?;
                 let (doc, _) = mdl::from_value(&doc).map_err(|_| {
                     ServiceError::Internal(anyhow::anyhow!("template {id} has an invalid MDL"))
                 })?;
-                let check = check_schema(&doc, &columns, &rows);
+                let check = blocking(move || check_schema(&doc, &table, KeepRows::No)).await?;
                 schema_result(check)?.1
             }
             None => Vec::new(),
         };
-        let preview = rows.iter().take(PREVIEW_ROWS).cloned().collect();
-        let columns = serde_json::to_value(&columns).map_err(anyhow::Error::from)?;
-        let rows = Value::Array(rows);
         let stored = self
             .db
             .datasets()
@@ -163,13 +176,15 @@ impl Services {
             .get(caller.account(), id)
             .await
             .found(Resource::Dataset)?;
+        let summary = dataset_summary(&info)?;
         let rows = datasets.rows(caller.account(), id).await?;
+        let columns = summary.columns.clone();
+        let first = blocking(move || Table::from_json(columns, &rows, PREVIEW_ROWS))
+            .await?
+            .map_err(|e| ServiceError::Internal(anyhow::anyhow!("dataset {id}: {e}")))?;
         Ok(DatasetDetail {
-            summary: dataset_summary(&info)?,
-            preview: rows
-                .as_array()
-                .map(|r| r.iter().take(PREVIEW_ROWS).cloned().collect())
-                .unwrap_or_default(),
+            summary,
+            preview: first.rows().map(|r| Value::Object(r.to_object())).collect(),
             warnings: Vec::new(),
         })
     }
@@ -230,7 +245,13 @@ impl Services {
         let columns: Vec<DatasetColumn> = serde_json::from_str(&info.columns)
             .map_err(|e| ServiceError::Internal(anyhow::anyhow!("dataset {id} columns: {e}")))?;
         let rows = datasets.rows(owner, id).await?;
-        let check = check_schema(doc, &columns, rows.as_array().map_or(&[], |r| r));
+        let doc = doc.clone();
+        let check = blocking(move || {
+            Table::from_json(columns, &rows, usize::MAX)
+                .map(|table| check_schema(&doc, &table, KeepRows::Yes))
+        })
+        .await?
+        .map_err(|e| ServiceError::Internal(anyhow::anyhow!("dataset {id}: {e}")))?;
         schema_result(check)
     }
 }
@@ -246,6 +267,16 @@ pub struct DatasetFile {
     pub content: String,
 }
 
+/// Runs work proportional to a dataset (parsing, checking) on the blocking pool, not on an
+/// async thread.
+async fn blocking<R: Send + 'static>(
+    work: impl FnOnce() -> R + Send + 'static,
+) -> Result<R, ServiceError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ServiceError::Internal(e.into()))
+}
+
 /// A dataset id from a path: a malformed one is simply not found.
 fn dataset_id(id: &str) -> Result<DatasetId, ServiceError> {
     DatasetId::parse(id).ok_or(ServiceError::NotFound(Resource::Dataset))
@@ -259,7 +290,7 @@ fn schema_result(check: SchemaCheck) -> Result<UsableRows, ServiceError> {
         .into_iter()
         .map(|e| e.with_level(IssueLevel::Error))
         .collect();
-    if errors.is_empty() && check.rows.is_empty() {
+    if errors.is_empty() && check.usable == 0 {
         errors.push(
             ErrorDetail::new(
                 "rows",

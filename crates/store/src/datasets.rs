@@ -1,6 +1,6 @@
 //! Datasets an account uploaded: the file as uploaded (for download) and its parsed table
-//! (columns and rows as JSON) for previews, warm starts and pool-based campaigns. Every query
-//! takes the owner's [`AccountId`].
+//! (columns and rows as JSON text, written and read by the `tabular` crate) for previews, warm
+//! starts and pool-based campaigns. Every query takes the owner's [`AccountId`].
 
 use domain::datasets::DatasetFormat;
 use domain::ids::DatasetId;
@@ -45,8 +45,8 @@ pub struct NewDataset<'a> {
     pub filename: &'a str,
     /// Column descriptions (JSON array).
     pub columns: &'a serde_json::Value,
-    /// The rows as a JSON array of objects.
-    pub rows: &'a serde_json::Value,
+    /// The rows in their stored form (JSON text).
+    pub rows: &'a str,
     /// Number of rows.
     pub row_count: i64,
     /// The file as uploaded.
@@ -94,7 +94,7 @@ impl Datasets {
             .bind(new.row_count)
             .bind(i64::try_from(new.content.len()).unwrap_or(i64::MAX))
             .bind(new.content)
-            .bind(new.rows.to_string())
+            .bind(new.rows)
             .bind(now)
             .fetch_one(&mut *self.db.conn().await?)
             .await?)
@@ -110,19 +110,15 @@ impl Datasets {
             .await?)
     }
 
-    /// The parsed rows (a JSON array of objects) of one of `owner`'s datasets.
-    pub async fn rows(
-        &self,
-        owner: &AccountId,
-        id: &DatasetId,
-    ) -> Result<serde_json::Value, StoreError> {
+    /// The rows of one of `owner`'s datasets in their stored form (JSON text).
+    pub async fn rows(&self, owner: &AccountId, id: &DatasetId) -> Result<String, StoreError> {
         let (text,): (String,) =
             sqlx::query_as("SELECT rows_json FROM datasets WHERE id = $1 AND account_id = $2")
                 .bind(id.as_str())
                 .bind(owner.as_str())
                 .fetch_one(&mut *self.db.conn().await?)
                 .await?;
-        serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("dataset {id}: {e}")))
+        Ok(text)
     }
 
     /// The file of one of `owner`'s datasets, as uploaded.

@@ -521,3 +521,108 @@ async fn another_account_cannot_read_download_delete_or_use_a_dataset() {
         "still there"
     );
 }
+
+/// The review's hostile uploads (C3), each under the 10 MiB limit: a 9 MB column name over
+/// 100 000 rows, 750 000 objects with distinct keys, 501 columns, and a table over the cell
+/// budget. Each used to allocate hundreds of GB; each must be a quick 400 naming the limit.
+fn hostile_uploads() -> Vec<(&'static str, String, &'static str)> {
+    let mut nine_mb_name = "n".repeat(9_000_000);
+    nine_mb_name.push('\n');
+    nine_mb_name.push_str(&"1\n".repeat(100_000));
+    let mut distinct_keys = String::from("[");
+    for i in 0..750_000 {
+        distinct_keys.push_str(&format!("{{\"c{i}\":1}},"));
+        if distinct_keys.len() > services::datasets::MAX_DATASET_BYTES - 64 {
+            break;
+        }
+    }
+    distinct_keys.pop();
+    distinct_keys.push(']');
+    let header = |n: usize| {
+        (0..n)
+            .map(|j| format!("c{j}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let wide = format!("{}\n{}\n", header(501), vec!["1"; 501].join(","));
+    let row = vec!["1"; 500].join(",") + "\n";
+    let over_budget = format!("{}\n{}", header(500), row.repeat(4001));
+    vec![
+        ("name.csv", nine_mb_name, "at most 128"),
+        ("keys.json", distinct_keys, "more than 500 columns"),
+        ("wide.csv", wide, "501 columns; at most 500"),
+        (
+            "cells.csv",
+            over_budget,
+            "at most 2000000 cells (rows × columns)",
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn hostile_uploads_are_refused_quickly_and_the_server_keeps_answering() {
+    let app = TestApp::spawn_with_env(ENV).await;
+    let key = app.connect("data-hostile@example.com").await.api_key;
+    for (file, content, limit) in hostile_uploads() {
+        assert!(
+            content.len() <= services::datasets::MAX_DATASET_BYTES,
+            "{file}"
+        );
+        let started = std::time::Instant::now();
+        let res = upload(&app, &key, &[("file", Some(file), content.as_bytes())]).await;
+        let took = started.elapsed();
+        res.assert_error(400, "invalid_request");
+        assert_eq!(res.detail_paths(), ["file"], "{file}");
+        let message = res.json()["details"][0]["message"].to_string();
+        assert!(message.contains(limit), "{file}: {message}");
+        assert!(message.len() < 300, "{file}: the file is not echoed back");
+        // Generous for an unoptimised build on a busy machine; the fault took minutes and
+        // then the process.
+        assert!(took.as_secs() < 15, "{file} took {took:?}");
+        assert_eq!(app.get("/health").await.status, 200, "after {file}");
+    }
+    assert_eq!(
+        app.get_as(&key, "/v1/datasets").await.json()["meta"]["total"],
+        0,
+        "nothing was stored"
+    );
+    let res = upload(
+        &app,
+        &key,
+        &[("file", Some("fine.csv"), nmc_csv(20, 3).as_bytes())],
+    )
+    .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+}
+
+#[tokio::test]
+async fn a_10_mib_upload_is_parsed_off_the_async_threads() {
+    let app = TestApp::spawn_with_env(ENV).await;
+    let key = app.connect("data-busy@example.com").await.api_key;
+    let row = "412.5,2,water,0.8125,13.25,7,0.5,ethanol,1e-3,250\n";
+    let csv = format!(
+        "temp,n,solvent,yield,cost,batch,ratio,cosolvent,rate,time\n{}",
+        row.repeat(100_000)
+    );
+    let fields = [("file", Some("big.csv"), csv.as_bytes())];
+    let started = std::time::Instant::now();
+    let (res, answered) = tokio::join!(upload(&app, &key, &fields), async {
+        // Let the upload reach its parser first.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let health = app.get("/health").await;
+        (health.status, started.elapsed())
+    });
+    let took = started.elapsed();
+    assert_eq!(res.status, 201, "{}", res.text());
+    assert_eq!(res.json()["data"]["rows"], 100_000);
+    assert_eq!(answered.0, 200);
+    assert!(
+        answered.1 < took,
+        "health answered after {:?}, the upload after {took:?}",
+        answered.1
+    );
+    let id = res.json()["data"]["id"].as_str().unwrap().to_owned();
+    let detail = app.get_as(&key, &format!("/v1/datasets/{id}")).await.json();
+    assert_eq!(detail["data"]["preview"][9]["solvent"], "water");
+    assert_eq!(detail["data"]["preview"][0]["rate"], 0.001);
+}

@@ -4,14 +4,13 @@
 
 use std::collections::HashMap;
 
-use domain::datasets::{ColumnKind, DatasetColumn};
+use domain::datasets::ColumnKind;
 use domain::error::{ErrorDetail, IssueLevel};
 use mdl::{Mdl, ParameterKind};
 use optimizer::campaign::Outcome;
 use optimizer::encoding::{Point, Value as ParamValue};
 use serde_json::Value;
-
-use super::table::ROW_WARNINGS;
+use tabular::{Row, Table, ROW_WARNINGS};
 
 /// A dataset's usable rows for a document, and the rows it left out (as warnings).
 pub type UsableRows = (Vec<(Point, Outcome)>, Vec<ErrorDetail>);
@@ -23,14 +22,28 @@ pub struct SchemaCheck {
     pub errors: Vec<ErrorDetail>,
     /// Rows left out, and why.
     pub warnings: Vec<ErrorDetail>,
-    /// The usable rows: every parameter in the design space and every objective measured.
+    /// How many rows are usable: every parameter in the design space and every objective
+    /// measured.
+    pub usable: usize,
+    /// The usable rows themselves, when they were asked for.
     pub rows: Vec<(Point, Outcome)>,
 }
 
-/// Checks `rows` (with `columns`) against `doc`: which columns are missing or of the wrong
-/// kind, and which rows can be used.
-pub fn check_schema(doc: &Mdl, columns: &[DatasetColumn], rows: &[Value]) -> SchemaCheck {
+/// Whether [`check_schema`] keeps the usable rows (a campaign needs them) or only counts them
+/// (an upload only reports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeepRows {
+    /// Keep them in [`SchemaCheck::rows`].
+    Yes,
+    /// Count them only.
+    No,
+}
+
+/// Checks `table` against `doc`: which columns are missing or of the wrong kind, and which
+/// rows can be used.
+pub fn check_schema(doc: &Mdl, table: &Table, keep: KeepRows) -> SchemaCheck {
     let mut check = SchemaCheck::default();
+    let columns = table.columns();
     let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
     let kind: HashMap<&str, ColumnKind> =
         columns.iter().map(|c| (c.name.as_str(), c.kind)).collect();
@@ -77,10 +90,18 @@ pub fn check_schema(doc: &Mdl, columns: &[DatasetColumn], rows: &[Value]) -> Sch
     if !check.errors.is_empty() {
         return check;
     }
+    let at = |name: &str| table.column_index(name).expect("checked above");
+    let parameters: Vec<usize> = doc.parameters.iter().map(|p| at(&p.name)).collect();
+    let objectives: Vec<usize> = doc.objectives.iter().map(|o| at(&o.name)).collect();
     let mut flagged = 0usize;
-    for (r, row) in rows.iter().enumerate() {
-        match usable_row(doc, row) {
-            Ok(pair) => check.rows.push(pair),
+    for (r, row) in table.rows().enumerate() {
+        match usable_row(doc, &row, (&parameters, &objectives)) {
+            Ok(pair) => {
+                check.usable += 1;
+                if keep == KeepRows::Yes {
+                    check.rows.push(pair);
+                }
+            }
             Err(why) => {
                 flagged += 1;
                 if flagged <= ROW_WARNINGS {
@@ -110,11 +131,16 @@ pub fn check_schema(doc: &Mdl, columns: &[DatasetColumn], rows: &[Value]) -> Sch
     check
 }
 
-/// The row as a point and its measured objectives, or why it cannot be used.
-fn usable_row(doc: &Mdl, row: &Value) -> Result<(Point, Outcome), String> {
+/// The row as a point and its measured objectives, or why it cannot be used; `columns` are
+/// the table's columns of the document's parameters and of its objectives.
+fn usable_row(
+    doc: &Mdl,
+    row: &Row<'_>,
+    columns: (&[usize], &[usize]),
+) -> Result<(Point, Outcome), String> {
     let mut point = Point::new();
-    for p in &doc.parameters {
-        let value = row.get(&p.name).filter(|v| !v.is_null());
+    for (p, &j) in doc.parameters.iter().zip(columns.0) {
+        let value = row.value(j);
         let value = match (&p.kind, value) {
             (_, None) => return Err(format!("no value for parameter '{}'", p.name)),
             (ParameterKind::Continuous { lo, hi, .. }, Some(v)) => {
@@ -136,7 +162,7 @@ fn usable_row(doc: &Mdl, row: &Value) -> Result<(Point, Outcome), String> {
             }
             (ParameterKind::Categorical { choices }, Some(v)) => {
                 let label = match v {
-                    Value::String(s) => s.clone(),
+                    Value::String(s) => s,
                     other => other.to_string(),
                 };
                 if !choices.contains(&label) {
@@ -151,8 +177,8 @@ fn usable_row(doc: &Mdl, row: &Value) -> Result<(Point, Outcome), String> {
         point.insert(p.name.clone(), value);
     }
     let mut objectives = HashMap::new();
-    for o in &doc.objectives {
-        match row.get(&o.name).and_then(Value::as_f64) {
+    for (o, &j) in doc.objectives.iter().zip(columns.1) {
+        match row.value(j).as_ref().and_then(Value::as_f64) {
             Some(v) => {
                 objectives.insert(o.name.clone(), v);
             }
@@ -164,9 +190,9 @@ fn usable_row(doc: &Mdl, row: &Value) -> Result<(Point, Outcome), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::table::{parse_table, Table};
     use super::*;
     use domain::datasets::DatasetFormat;
+    use tabular::parse_table;
 
     fn doc() -> Mdl {
         mdl::parse_yaml(
@@ -176,10 +202,6 @@ mod tests {
         .0
     }
 
-    fn rows(t: &Table) -> Vec<Value> {
-        t.rows.iter().cloned().map(Value::Object).collect()
-    }
-
     #[test]
     fn the_schema_check_finds_missing_and_mistyped_columns_with_hints() {
         let t = parse_table(
@@ -187,7 +209,7 @@ mod tests {
             "tmp,n,solvent,yield,cost\n400,2,water,x,3\n",
         )
         .unwrap();
-        let check = check_schema(&doc(), &t.columns, &rows(&t));
+        let check = check_schema(&doc(), &t, KeepRows::Yes);
         let found: Vec<(&str, &str)> = check
             .errors
             .iter()
@@ -207,7 +229,7 @@ mod tests {
             "temp,n,solvent,yield,cost\n400,2,water,0.5,3\n950,2,water,0.5,3\n400,2.5,water,0.5,3\n400,2,acetone,0.5,3\n400,2,water,,3\n",
         )
         .unwrap();
-        let check = check_schema(&doc(), &t.columns, &rows(&t));
+        let check = check_schema(&doc(), &t, KeepRows::Yes);
         assert!(check.errors.is_empty());
         assert_eq!(check.rows.len(), 1);
         let reasons: Vec<&str> = check.warnings.iter().map(|w| w.message.as_str()).collect();
