@@ -144,7 +144,7 @@ drop_test_databases
 start_smtp
 
 # --- Checks ------------------------------------------------------------------------------
-HOST_PACKAGES=(-p domain -p store -p services -p server -p optimizer -p mdl -p mesh)
+HOST_PACKAGES=(-p domain -p store -p services -p server -p optimizer -p mdl -p mesh -p tabular)
 
 step "set-up steps take their install branch when their tool is missing" \
   bash scripts/tests/setup_steps.sh

@@ -25,8 +25,13 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(back.len(), table.len());
         for (a, b) in table.rows().zip(back.rows()) {
             let cells: Vec<_> = a.cells().collect();
-            assert!(cells.windows(2).all(|w| w[0].0 < w[1].0), "cells in column order");
-            assert!(cells.iter().all(|&(j, t)| j < columns.len() && !t.is_empty()));
+            assert!(
+                cells.windows(2).all(|w| w[0].0 < w[1].0),
+                "cells in column order"
+            );
+            assert!(cells
+                .iter()
+                .all(|&(j, t)| j < columns.len() && !t.is_empty()));
             assert_eq!(a.to_object(), b.to_object());
         }
     }
