@@ -11,8 +11,11 @@
 //! - **Area**: the sum of the faces' areas.
 //! - **Edges**: every face contributes its three directed edges. They are bucketed by their
 //!   smaller vertex (a counting sort: vertices are numbered in the order first seen, so the
-//!   buckets are written almost sequentially), and each bucket — about six entries — is sorted
-//!   to group the faces of each undirected edge and count how many traverse it each way.
+//!   buckets are written almost sequentially), and each bucket is sorted to group the faces of
+//!   each undirected edge and count how many traverse it each way. A bucket usually holds about
+//!   six entries and is insertion-sorted; one above [`INSERTION_SORT_MAX`] entries (the centre of
+//!   a triangle fan, an edge shared by thousands of faces, a triangle repeated thousands of
+//!   times) goes to `sort_unstable`, so no input costs more than `O(n log n)`.
 //!   - `is_watertight`: every undirected edge has exactly two faces.
 //!   - `is_manifold`: no edge has more than two faces (edge-manifold) **and** the winding is
 //!     consistent: the two faces of every two-face edge traverse it in opposite directions.
@@ -21,8 +24,9 @@
 //! - **Shells**: connected components of faces that share a vertex (union-find over the
 //!   vertices of each edge). Two parts touching at a single corner are one shell.
 
+use crate::budget::{Budget, Meter, CHECK_EVERY};
 use crate::units::{Unit, UnitPosterior};
-use crate::IndexedMesh;
+use crate::{IndexedMesh, MeshError};
 use serde::{Deserialize, Serialize};
 
 /// The largest size on any axis before the `too_large` warning, in millimetres.
@@ -181,8 +185,17 @@ impl Analysis {
 
 /// Measures a mesh.
 pub fn analyse(mesh: &IndexedMesh) -> Analysis {
-    let (min, max, volume, area) = geometry(mesh);
-    let topo = topology(mesh.vertices().len(), mesh.faces());
+    match analyse_within(mesh, &Budget::unlimited()) {
+        Ok(analysis) => analysis,
+        Err(_) => unreachable!("an unlimited budget is never exceeded"),
+    }
+}
+
+/// Measures a mesh within `budget`: [`MeshError::OverBudget`] once it is exceeded (checked
+/// every few thousand faces, vertices or edges in each pass), the only error.
+pub fn analyse_within(mesh: &IndexedMesh, budget: &Budget) -> Result<Analysis, MeshError> {
+    let (min, max, volume, area) = geometry(mesh, budget)?;
+    let topo = topology(mesh.vertices().len(), mesh.faces(), budget)?;
     let raw = RawMetrics {
         min,
         max,
@@ -196,41 +209,49 @@ pub fn analyse(mesh: &IndexedMesh) -> Analysis {
     };
     let e = raw.extent();
     let diagonal = (e[0] * e[0] + e[1] * e[1] + e[2] * e[2]).sqrt();
-    Analysis {
+    Ok(Analysis {
         raw,
         units: UnitPosterior::from_diagonal(diagonal),
-    }
+    })
 }
 
 /// Bounding box, |volume| and area.
-fn geometry(mesh: &IndexedMesh) -> ([f64; 3], [f64; 3], f64, f64) {
+type Geometry = ([f64; 3], [f64; 3], f64, f64);
+
+fn geometry(mesh: &IndexedMesh, budget: &Budget) -> Result<Geometry, MeshError> {
     let v = mesh.vertices();
     let mut lo = [f32::INFINITY; 3];
     let mut hi = [f32::NEG_INFINITY; 3];
-    for p in v {
-        for k in 0..3 {
-            lo[k] = lo[k].min(p[k]);
-            hi[k] = hi[k].max(p[k]);
+    for chunk in v.chunks(CHECK_EVERY) {
+        budget.check()?;
+        for p in chunk {
+            for k in 0..3 {
+                lo[k] = lo[k].min(p[k]);
+                hi[k] = hi[k].max(p[k]);
+            }
         }
     }
     if mesh.faces().is_empty() {
-        return ([0.0; 3], [0.0; 3], 0.0, 0.0);
+        return Ok(([0.0; 3], [0.0; 3], 0.0, 0.0));
     }
     let mut vol6 = 0.0f64;
     let mut area2 = 0.0f64;
     let at = |i: u32| v[i as usize].map(f64::from);
-    for f in mesh.faces() {
-        let (a, b, c) = (at(f[0]), at(f[1]), at(f[2]));
-        vol6 += dot(a, cross(b, c));
-        let n = cross(sub(b, a), sub(c, a));
-        area2 += dot(n, n).sqrt();
+    for chunk in mesh.faces().chunks(CHECK_EVERY) {
+        budget.check()?;
+        for f in chunk {
+            let (a, b, c) = (at(f[0]), at(f[1]), at(f[2]));
+            vol6 += dot(a, cross(b, c));
+            let n = cross(sub(b, a), sub(c, a));
+            area2 += dot(n, n).sqrt();
+        }
     }
-    (
+    Ok((
         lo.map(f64::from),
         hi.map(f64::from),
         (vol6 / 6.0).abs(),
         area2 / 2.0,
-    )
+    ))
 }
 
 fn sub(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
@@ -256,25 +277,35 @@ struct Topology {
     shells: u64,
 }
 
-fn topology(vertex_count: usize, faces: &[[u32; 3]]) -> Topology {
+fn topology(
+    vertex_count: usize,
+    faces: &[[u32; 3]],
+    budget: &Budget,
+) -> Result<Topology, MeshError> {
     // Bucket each directed edge a→b under min(a, b) as (max(a, b) << 1 | forward), where
     // forward means a < b. Indices are below 2³¹ (MAX_TRIANGLES), so the shift cannot overflow.
     // `parent` doubles as the "used by a face" mark: UNUSED until a face refers to the vertex.
     const UNUSED: u32 = u32::MAX;
     let mut start = vec![0u32; vertex_count + 1];
     let mut parent = vec![UNUSED; vertex_count];
-    for &[a, b, c] in faces {
-        start[a.min(b) as usize] += 1;
-        start[b.min(c) as usize] += 1;
-        start[c.min(a) as usize] += 1;
-        parent[a as usize] = a;
-        parent[b as usize] = b;
-        parent[c as usize] = c;
+    for chunk in faces.chunks(CHECK_EVERY) {
+        budget.check()?;
+        for &[a, b, c] in chunk {
+            start[a.min(b) as usize] += 1;
+            start[b.min(c) as usize] += 1;
+            start[c.min(a) as usize] += 1;
+            parent[a as usize] = a;
+            parent[b as usize] = b;
+            parent[c as usize] = c;
+        }
     }
     let mut total = 0u32;
-    for s in &mut start {
-        total += *s;
-        *s = total;
+    for chunk in start.chunks_mut(CHECK_EVERY) {
+        budget.check()?;
+        for s in chunk {
+            total += *s;
+            *s = total;
+        }
     }
     // start[u] is now the end of bucket u; filling backwards leaves it at the bucket's start.
     let mut entries = vec![0u32; total as usize];
@@ -283,21 +314,31 @@ fn topology(vertex_count: usize, faces: &[[u32; 3]]) -> Topology {
         start[u] -= 1;
         entries[start[u] as usize] = (a.max(b) << 1) | u32::from(a < b);
     };
-    for &[a, b, c] in faces {
-        put(a, b);
-        put(b, c);
-        put(c, a);
+    for chunk in faces.chunks(CHECK_EVERY) {
+        budget.check()?;
+        for &[a, b, c] in chunk {
+            put(a, b);
+            put(b, c);
+            put(c, a);
+        }
     }
 
     let mut watertight = true;
     let mut edge_manifold = true;
     let mut winding_consistent = true;
+    let mut meter = Meter::new(budget);
     for u in 0..vertex_count {
         let bucket = &mut entries[start[u] as usize..start[u + 1] as usize];
+        // Counted before the work: a huge bucket is sorted only while the budget lasts.
+        meter.spend(bucket.len() + 1)?;
         if bucket.is_empty() {
             continue;
         }
-        insertion_sort(bucket);
+        if bucket.len() <= INSERTION_SORT_MAX {
+            insertion_sort(bucket);
+        } else {
+            bucket.sort_unstable();
+        }
         let mut root = find(&mut parent, u as u32);
         let mut i = 0;
         while i < bucket.len() {
@@ -327,18 +368,25 @@ fn topology(vertex_count: usize, faces: &[[u32; 3]]) -> Topology {
             i = j;
         }
     }
+    budget.check()?;
     let shells = (0..vertex_count as u32)
         .filter(|&v| parent[v as usize] == v)
         .count() as u64;
-    Topology {
+    Ok(Topology {
         watertight,
         edge_manifold,
         winding_consistent,
         shells,
-    }
+    })
 }
 
-/// Buckets hold about six entries: insertion sort beats a general sort there.
+/// The largest bucket sorted by insertion: buckets usually hold about six entries, where
+/// insertion sort beats a general sort, but it is quadratic, so a larger bucket (a fan's centre
+/// has one entry per triangle) goes to `sort_unstable`. At this size insertion sort costs at most
+/// 16 moves an entry.
+const INSERTION_SORT_MAX: usize = 32;
+
+/// Sorts a bucket of at most [`INSERTION_SORT_MAX`] entries.
 fn insertion_sort(v: &mut [u32]) {
     for i in 1..v.len() {
         let x = v[i];

@@ -80,4 +80,14 @@ pub enum MeshError {
         /// 0-based vertex index.
         vertex: usize,
     },
+    /// Reading and measuring took longer than the [`crate::Budget`] allowed. Permanent for this
+    /// file and limit: trying again takes as long.
+    #[error(
+        "analysis took longer than {} s; the file may be too complex",
+        .limit.as_secs_f64()
+    )]
+    OverBudget {
+        /// The limit that was exceeded.
+        limit: std::time::Duration,
+    },
 }

@@ -28,21 +28,26 @@
 //! # Ok::<(), mesh::MeshError>(())
 //! ```
 //!
-//! Nothing here panics on bad input: every problem is a [`MeshError`], and memory stays
-//! proportional to the input's size whatever its header claims. Builds for
-//! `wasm32-unknown-unknown`, so the browser preview parses with the same code as the server.
+//! Nothing here panics on bad input: every problem is a [`MeshError`], memory stays
+//! proportional to the input's size whatever its header claims, and time is `O(n log n)` in the
+//! number of triangles whatever their shape (fans, repeated or degenerate triangles, one edge
+//! shared by all). The `_within` forms take a [`Budget`] and stop with
+//! [`MeshError::OverBudget`] once it is exceeded. Builds for `wasm32-unknown-unknown`, so the
+//! browser preview parses with the same code as the server.
 
 mod analysis;
+mod budget;
 mod error;
 mod indexed;
 pub mod stl;
 mod units;
 mod weld;
 
-pub use analysis::{analyse, Analysis, Metrics, RawMetrics, Warning, MAX_AXIS_MM};
+pub use analysis::{analyse, analyse_within, Analysis, Metrics, RawMetrics, Warning, MAX_AXIS_MM};
+pub use budget::Budget;
 pub use error::MeshError;
 pub use indexed::IndexedMesh;
-pub use stl::{detect_format, parse_stl, read_stl, StlFormat};
+pub use stl::{detect_format, parse_stl, parse_stl_within, read_stl, read_stl_within, StlFormat};
 pub use units::{Unit, UnitPosterior, UnknownUnit, LOG_SIZE_SIGMA, MEDIAN_DIAGONAL_MM, UNIT_PRIOR};
 
 /// The most triangles a mesh may have. Vertex and edge indices are `u32` with one bit kept for
@@ -53,4 +58,9 @@ pub const MAX_TRIANGLES: u64 = 700_000_000;
 /// Parses an STL (binary or ASCII, detected by [`detect_format`]), welds it and measures it.
 pub fn analyse_stl(bytes: &[u8]) -> Result<Analysis, MeshError> {
     Ok(analyse(&parse_stl(bytes)?))
+}
+
+/// [`analyse_stl`] within one `budget` for parsing and measuring together.
+pub fn analyse_stl_within(bytes: &[u8], budget: &Budget) -> Result<Analysis, MeshError> {
+    analyse_within(&parse_stl_within(bytes, budget)?, budget)
 }

@@ -10,7 +10,11 @@
 //! endloop / endfacet` blocks, then `endsolid name`; several solids in one file are read as
 //! one mesh. Keywords are case-insensitive, numbers are read as `f32` (what binary STL stores)
 //! and a missing `endsolid` (a truncated file) is an error.
+//!
+//! Reading is linear in the file's size. The `_within` forms also take a [`Budget`], checked
+//! every few thousand triangles, and stop with [`MeshError::OverBudget`] once it is exceeded.
 
+use crate::budget::{Budget, CHECK_EVERY};
 use crate::weld::{Welder, BATCH};
 use crate::{IndexedMesh, MeshError, MAX_TRIANGLES};
 use std::io::Read;
@@ -59,12 +63,17 @@ fn detect(head: &[u8], len: u64) -> StlFormat {
 
 /// Parses an STL file and welds identical corners into shared vertices.
 pub fn parse_stl(bytes: &[u8]) -> Result<IndexedMesh, MeshError> {
+    parse_stl_within(bytes, &Budget::unlimited())
+}
+
+/// [`parse_stl`] within `budget` ([`MeshError::OverBudget`] once it is exceeded).
+pub fn parse_stl_within(bytes: &[u8], budget: &Budget) -> Result<IndexedMesh, MeshError> {
     if bytes.is_empty() {
         return Err(MeshError::Empty);
     }
     match detect_format(bytes) {
-        StlFormat::Binary => parse_binary(bytes),
-        StlFormat::Ascii => parse_ascii(bytes),
+        StlFormat::Binary => parse_binary(bytes, budget),
+        StlFormat::Ascii => parse_ascii(bytes, budget),
     }
 }
 
@@ -79,6 +88,16 @@ fn binary_count(bytes: &[u8]) -> Option<u32> {
 /// before `len` bytes is reported as [`MeshError::SizeMismatch`] (binary) or
 /// [`MeshError::Read`]; bytes after `len` are not read.
 pub fn read_stl<R: Read>(reader: R, len: u64) -> Result<IndexedMesh, MeshError> {
+    read_stl_within(reader, len, &Budget::unlimited())
+}
+
+/// [`read_stl`] within `budget` ([`MeshError::OverBudget`] once it is exceeded; the time spent
+/// waiting for the reader counts too).
+pub fn read_stl_within<R: Read>(
+    reader: R,
+    len: u64,
+    budget: &Budget,
+) -> Result<IndexedMesh, MeshError> {
     if len == 0 {
         return Err(MeshError::Empty);
     }
@@ -98,7 +117,7 @@ pub fn read_stl<R: Read>(reader: R, len: u64) -> Result<IndexedMesh, MeshError> 
             if (all.len() as u64) < len {
                 return Err(short_read(all.len() as u64, len));
             }
-            parse_ascii(&all)
+            parse_ascii(&all, budget)
         }
         StlFormat::Binary => {
             let claimed = check_binary_size(&head, len)?;
@@ -123,7 +142,7 @@ pub fn read_stl<R: Read>(reader: R, len: u64) -> Result<IndexedMesh, MeshError> 
                 read += n as u64;
                 filled += n;
                 let whole = filled / 50 * 50;
-                decode_records(&mut welder, &buf[..whole], triangle)?;
+                decode_records(&mut welder, &buf[..whole], triangle, budget)?;
                 triangle += (whole / 50) as u64;
                 buf.copy_within(whole..filled, 0);
                 filled -= whole;
@@ -171,18 +190,27 @@ fn check_binary_size(head: &[u8], len: u64) -> Result<u32, MeshError> {
     Ok(claimed)
 }
 
-fn parse_binary(bytes: &[u8]) -> Result<IndexedMesh, MeshError> {
+fn parse_binary(bytes: &[u8], budget: &Budget) -> Result<IndexedMesh, MeshError> {
     let claimed = check_binary_size(bytes, bytes.len() as u64)?;
     // The count is now proven by the file's size, so it may size the buffers.
     let mut welder = Welder::with_capacity(claimed as usize);
-    decode_records(&mut welder, &bytes[84..], 0)?;
+    decode_records(&mut welder, &bytes[84..], 0, budget)?;
     Ok(welder.finish())
 }
 
-/// Welds whole 50-byte records; `before` triangles came earlier (for error positions).
-fn decode_records(welder: &mut Welder, records: &[u8], before: u64) -> Result<(), MeshError> {
+/// Welds whole 50-byte records; `before` triangles came earlier (for error positions). Checks
+/// `budget` before the first batch and every [`CHECK_EVERY`] triangles.
+fn decode_records(
+    welder: &mut Welder,
+    records: &[u8],
+    before: u64,
+    budget: &Budget,
+) -> Result<(), MeshError> {
     let mut batch = [[[0f32; 3]; 3]; BATCH];
     for (b, records) in records.chunks(50 * BATCH).enumerate() {
+        if b % (CHECK_EVERY / BATCH) == 0 {
+            budget.check()?;
+        }
         let mut n = 0;
         for (slot, record) in batch.iter_mut().zip(records.chunks_exact(50)) {
             let (words, _) = record[12..48].as_chunks::<4>();
@@ -274,7 +302,7 @@ impl<'a> Lexer<'a> {
     }
 }
 
-fn parse_ascii(bytes: &[u8]) -> Result<IndexedMesh, MeshError> {
+fn parse_ascii(bytes: &[u8], budget: &Budget) -> Result<IndexedMesh, MeshError> {
     let mut lex = Lexer {
         bytes,
         pos: 0,
@@ -308,6 +336,9 @@ fn parse_ascii(bytes: &[u8]) -> Result<IndexedMesh, MeshError> {
                         count: triangle,
                         max: MAX_TRIANGLES,
                     });
+                }
+                if triangle % CHECK_EVERY as u64 == 1 {
+                    budget.check()?;
                 }
                 welder.push(corners);
             }
