@@ -67,7 +67,7 @@ fn v1_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(files::list_files))
         .routes(routes!(files::presign))
         .routes(routes!(files::confirm))
-        .routes(routes!(files::get_file))
+        .routes(routes!(files::get_file, files::delete_file))
         .routes(routes!(files::set_unit))
         .routes(routes!(jobs::list_jobs))
         .routes(routes!(jobs::get_job))

@@ -57,6 +57,12 @@ pub struct Settings {
     pub signups_per_hour: u32,
     /// `MATTERCRAFT_MAX_UPLOAD_BYTES`: the largest part a file upload may have (100 MB).
     pub max_upload_bytes: u64,
+    /// `MATTERCRAFT_UPLOAD_IDLE_SECONDS`: an upload that sends no byte for this long is cut
+    /// off (default 30).
+    pub upload_idle_timeout: Duration,
+    /// `MATTERCRAFT_UPLOAD_TIMEOUT_SECONDS`: the longest one upload may take (1–600, default
+    /// 600).
+    pub upload_timeout: Duration,
     /// `MATTERCRAFT_SMTP_URL`: the SMTP server mail is sent through; without it, each message
     /// is written to `$MATTERCRAFT_DATA_DIR/mail/` (the development mailbox).
     pub smtp_url: Option<SecretString>,
@@ -159,6 +165,22 @@ impl Settings {
             "MATTERCRAFT_MAX_UPLOAD_BYTES",
             services::files::DEFAULT_MAX_UPLOAD_BYTES as usize,
         )? as u64;
+        let upload_idle_seconds = parse_number(
+            get("MATTERCRAFT_UPLOAD_IDLE_SECONDS"),
+            "MATTERCRAFT_UPLOAD_IDLE_SECONDS",
+            services::files::DEFAULT_UPLOAD_IDLE_TIMEOUT.as_secs() as usize,
+        )?;
+        let upload_timeout_seconds = parse_number(
+            get("MATTERCRAFT_UPLOAD_TIMEOUT_SECONDS"),
+            "MATTERCRAFT_UPLOAD_TIMEOUT_SECONDS",
+            services::files::DEFAULT_UPLOAD_TIMEOUT.as_secs() as usize,
+        )?;
+        if upload_timeout_seconds as u64 > services::files::DEFAULT_UPLOAD_TIMEOUT.as_secs() {
+            bail!(
+                "MATTERCRAFT_UPLOAD_TIMEOUT_SECONDS must be at most {}, not {upload_timeout_seconds}",
+                services::files::DEFAULT_UPLOAD_TIMEOUT.as_secs()
+            );
+        }
         let ws_recheck_seconds = parse_number(
             get("MATTERCRAFT_WS_RECHECK_SECONDS"),
             "MATTERCRAFT_WS_RECHECK_SECONDS",
@@ -180,6 +202,8 @@ impl Settings {
             smtp_url: smtp_url.map(SecretString::from),
             mail_from,
             max_upload_bytes,
+            upload_idle_timeout: Duration::from_secs(upload_idle_seconds as u64),
+            upload_timeout: Duration::from_secs(upload_timeout_seconds as u64),
             ws_recheck: Duration::from_secs(ws_recheck_seconds as u64),
             rate_limit_per_minute,
             trusted_proxies,
@@ -218,6 +242,8 @@ impl Settings {
             secure_cookies: self.secure_cookies(),
             signups_per_address_per_hour: i64::from(self.signups_per_hour),
             max_upload_bytes: self.max_upload_bytes,
+            upload_idle_timeout: self.upload_idle_timeout,
+            upload_timeout: self.upload_timeout,
             ..services::ServiceConfig::development()
         }
     }

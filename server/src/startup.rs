@@ -45,6 +45,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         let stopped = stopped.clone();
         async move { runner.run_until(wait_for(stopped)).await }
     });
+    let housekeeping = workers::spawn_housekeeping(&state.services, wait_for(stopped.clone()));
 
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -64,6 +65,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         .context("HTTP server")?;
     tracing::info!("HTTP server stopped; waiting for workers");
     worker_task.await.context("worker task")?;
+    housekeeping.await.context("housekeeping")?;
     db.close().await;
     Ok(())
 }
@@ -81,7 +83,11 @@ pub async fn worker(settings: Settings) -> anyhow::Result<()> {
     };
     let runner = workers::runner(&state, &state.settings);
     tracing::info!(worker.id = runner.worker_id(), "worker started");
+    let (stop, stopped) = watch::channel(false);
+    let housekeeping = workers::spawn_housekeeping(&state.services, wait_for(stopped));
     runner.run_until(shutdown_signal()).await;
+    let _ = stop.send(true);
+    housekeeping.await.context("housekeeping")?;
     db.close().await;
     Ok(())
 }

@@ -22,6 +22,20 @@ pub fn runner(state: &AppState, settings: &Settings) -> Runner {
     services::tasks::register(Runner::new(state.services.db(), config), &state.services)
 }
 
+/// Starts the periodic housekeeping (`services::housekeeping`): a sweep now, then every ten
+/// minutes, until `stop` resolves. Every worker process runs one; sweeps are idempotent.
+pub fn spawn_housekeeping(
+    services: &services::Services,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    let services = services.clone();
+    tokio::spawn(async move {
+        services
+            .keep_house(services::housekeeping::HOUSEKEEPING_INTERVAL, stop)
+            .await;
+    })
+}
+
 fn hostname() -> String {
     std::fs::read_to_string("/etc/hostname")
         .ok()

@@ -110,6 +110,14 @@ impl ListParams {
                 },
                 "sort" => sort_raw = Some(value),
                 other => match spec.filters.iter().find(|f| f.name == other) {
+                    // No stored value holds one, and PostgreSQL refuses NUL in any text.
+                    Some(filter) if value.chars().any(char::is_control) => errors.push(
+                        ErrorDetail::new(
+                            filter.name,
+                            format!("{} must not contain control characters", filter.name),
+                        )
+                        .with_value(value),
+                    ),
                     Some(filter) => match filter.allowed {
                         Some(allowed) if !allowed.contains(&value) => errors.push(
                             ErrorDetail::new(
@@ -233,6 +241,16 @@ mod tests {
 
     fn parse(q: &[(&'static str, &'static str)]) -> Result<ListParams, Vec<ErrorDetail>> {
         ListParams::parse(q.iter().copied(), &SPEC)
+    }
+
+    #[test]
+    fn a_control_character_in_a_filter_is_a_400_not_a_database_error() {
+        for value in ["\0", "battery\0", "\n", "a\tb"] {
+            let errors = parse(&[("domain", value)]).unwrap_err();
+            assert_eq!(errors.len(), 1, "{value:?}");
+            assert_eq!(errors[0].path, "domain");
+        }
+        assert!(parse(&[("domain", "battery cells")]).is_ok());
     }
 
     #[test]

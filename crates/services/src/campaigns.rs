@@ -15,7 +15,7 @@ use serde_json::Value;
 use store::campaigns::{Campaign, CampaignFilter, NewCampaign};
 use store::evaluations::StoredEvaluation;
 use store::now_ms;
-use store::templates::{CustomTemplate, NewTemplate};
+use store::templates::{CustomTemplate, NewTemplate, TemplateSummaryRow};
 
 use crate::error::{Found, Resource};
 use crate::{Caller, ServiceError, Services};
@@ -26,7 +26,9 @@ const MDL_INVALID: &str = "The MDL document has errors; see details.";
 impl Services {
     /// `GET /v1/templates`: one page of the built-in templates and the account's own,
     /// optionally of one `domain` and matching `search` (case-insensitive, in the slug, name,
-    /// description and tags), in the order `params` asks for (ties by slug); and the total.
+    /// description and tags), in the order `params` asks for (ties by slug, built-ins first);
+    /// and the total. The built-ins are a dozen and filtered here; the account's own are
+    /// paged in SQL from their summary columns, never loading an MDL document (review L11).
     pub async fn list_templates(
         &self,
         caller: &Caller,
@@ -35,14 +37,27 @@ impl Services {
         caller.require(Scope::TemplatesRead)?;
         let domain = params.filter("domain");
         let needle = params.filter("search").map(str::to_lowercase);
-        // The built-ins are a dozen and an account's own few: filtering, sorting and paging
-        // happen here rather than in SQL.
-        let custom = self.db.templates().list(caller.account()).await?;
-        let mut all: Vec<TemplateSummary> = TEMPLATES
+        let field = params.sort().field();
+        let descending = params.sort().direction() == Direction::Descending;
+        let order = |a: &TemplateSummary, b: &TemplateSummary| {
+            let by_field = match field {
+                "name" => a.name.cmp(&b.name),
+                "domain" => a.domain.cmp(&b.domain),
+                "parameters_count" => a.parameters_count.cmp(&b.parameters_count),
+                "objectives_count" => a.objectives_count.cmp(&b.objectives_count),
+                "default_budget" => a.default_budget.cmp(&b.default_budget),
+                _ => std::cmp::Ordering::Equal,
+            };
+            let ordering = by_field.then_with(|| a.slug.cmp(&b.slug));
+            if descending {
+                ordering.reverse()
+            } else {
+                ordering
+            }
+        };
+        let mut built_in: Vec<TemplateSummary> = TEMPLATES
             .iter()
-            .map(template_detail)
-            .chain(custom.into_iter().map(custom_detail))
-            .map(|t| t.summary)
+            .map(|t| template_detail(t).summary)
             .filter(|t| domain.is_none_or(|d| t.domain == d))
             .filter(|t| {
                 needle.as_deref().is_none_or(|n| {
@@ -53,27 +68,60 @@ impl Services {
                 })
             })
             .collect();
-        let key = params.sort().field();
-        all.sort_by(|a, b| {
-            let by_field = match key {
-                "name" => a.name.cmp(&b.name),
-                "domain" => a.domain.cmp(&b.domain),
-                "parameters_count" => a.parameters_count.cmp(&b.parameters_count),
-                "objectives_count" => a.objectives_count.cmp(&b.objectives_count),
-                "default_budget" => a.default_budget.cmp(&b.default_budget),
-                _ => std::cmp::Ordering::Equal,
-            };
-            let ordering = by_field.then_with(|| a.slug.cmp(&b.slug));
-            match params.sort().direction() {
-                Direction::Ascending => ordering,
-                Direction::Descending => ordering.reverse(),
+        built_in.sort_by(order);
+
+        // In the merged order a custom template's place is its place among the custom ones
+        // plus the built-ins before it (0 to all of them), so this page can only hold custom
+        // templates from `offset - built-ins` to `offset + per_page`.
+        let offset = params.offset();
+        let per_page = u64::from(params.per_page());
+        let built_ins = built_in.len() as u64;
+        let from = offset.saturating_sub(built_ins);
+        let (custom, custom_total) = self
+            .db
+            .templates()
+            .summaries(
+                caller.account(),
+                store::templates::TemplateQuery {
+                    domain,
+                    search: needle.as_deref(),
+                    sort: field,
+                    descending,
+                },
+                from,
+                offset + per_page - from,
+            )
+            .await?;
+        let total = built_ins + custom_total;
+        let first_custom = custom.first().map(custom_summary);
+        if from > 0 && first_custom.is_none() {
+            return Ok((Vec::new(), total));
+        }
+        // Merge, built-ins first on ties. When `from > 0`, the built-ins before the first
+        // custom template fetched are all on earlier pages.
+        let mut merged = Vec::with_capacity(built_in.len() + custom.len());
+        let mut built_in = built_in.into_iter().peekable();
+        let mut skipped = 0u64;
+        if let Some(first) = first_custom.as_ref().filter(|_| from > 0) {
+            while built_in
+                .next_if(|b| order(b, first) != std::cmp::Ordering::Greater)
+                .is_some()
+            {
+                skipped += 1;
             }
-        });
-        let total = all.len() as u64;
-        let page = all
+        }
+        for c in custom.iter().map(custom_summary) {
+            while let Some(b) = built_in.next_if(|b| order(b, &c) != std::cmp::Ordering::Greater) {
+                merged.push(b);
+            }
+            merged.push(c);
+        }
+        merged.extend(built_in);
+        // `merged[0]` is at position `from + skipped` of the whole list.
+        let page = merged
             .into_iter()
-            .skip(usize::try_from(params.offset()).unwrap_or(usize::MAX))
-            .take(params.per_page() as usize)
+            .skip(usize::try_from(offset - from - skipped).unwrap_or(usize::MAX))
+            .take(usize::try_from(per_page).unwrap_or(usize::MAX))
             .collect();
         Ok((page, total))
     }
@@ -190,6 +238,9 @@ impl Services {
                     description: &description,
                     tags: &req.tags,
                     mdl: &req.mdl,
+                    parameters_count: mdl_count(&req.mdl, "parameters"),
+                    objectives_count: mdl_count(&req.mdl, "objectives"),
+                    default_budget: mdl_budget(&req.mdl),
                 },
                 now_ms(),
             )
@@ -561,8 +612,19 @@ fn template_detail(t: &'static Template) -> TemplateDetail {
     }
 }
 
+/// How many `key` entries (parameters, objectives) an MDL document has.
+fn mdl_count(mdl: &Value, key: &str) -> u32 {
+    mdl[key].as_array().map_or(0, Vec::len) as u32
+}
+
+/// An MDL document's budget (200 when it names none).
+fn mdl_budget(mdl: &Value) -> u32 {
+    mdl["optimizer"]["budget"]
+        .as_u64()
+        .map_or(200, |b| b as u32)
+}
+
 fn custom_detail(t: CustomTemplate) -> TemplateDetail {
-    let count = |key: &str| t.mdl[key].as_array().map_or(0, Vec::len) as u32;
     TemplateDetail {
         summary: TemplateSummary {
             id: t.id.clone(),
@@ -570,15 +632,28 @@ fn custom_detail(t: CustomTemplate) -> TemplateDetail {
             name: t.name,
             domain: t.domain,
             description: t.description,
-            parameters_count: count("parameters"),
-            objectives_count: count("objectives"),
-            default_budget: t.mdl["optimizer"]["budget"]
-                .as_u64()
-                .map_or(200, |b| b as u32),
+            parameters_count: mdl_count(&t.mdl, "parameters"),
+            objectives_count: mdl_count(&t.mdl, "objectives"),
+            default_budget: mdl_budget(&t.mdl),
             tags: t.tags,
             custom: true,
         },
         mdl: t.mdl,
+    }
+}
+
+fn custom_summary(t: &TemplateSummaryRow) -> TemplateSummary {
+    TemplateSummary {
+        id: t.id.clone(),
+        slug: t.slug.clone(),
+        name: t.name.clone(),
+        domain: t.domain.clone(),
+        description: t.description.clone(),
+        parameters_count: t.parameters_count,
+        objectives_count: t.objectives_count,
+        default_budget: t.default_budget,
+        tags: t.tags.clone(),
+        custom: true,
     }
 }
 

@@ -27,6 +27,11 @@ use crate::error::{Found, Resource};
 use crate::{Caller, ServiceError, Services};
 /// The largest part accepted by default (100 MB).
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 100 * 1000 * 1000;
+/// An upload that sends no byte for this long is cut off, by default.
+pub const DEFAULT_UPLOAD_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// The longest an upload may take, by default: as long as its claim lasts.
+pub const DEFAULT_UPLOAD_TIMEOUT: std::time::Duration =
+    std::time::Duration::from_millis(store::files::UPLOAD_CLAIM_MS as u64);
 /// How long an upload URL works.
 pub const UPLOAD_URL_TTL_MS: i64 = 15 * 60 * 1000;
 /// Content types an STL upload may declare.
@@ -182,6 +187,28 @@ impl Services {
             files: rows.iter().map(file_view).collect::<Result<_, _>>()?,
             total,
         })
+    }
+
+    /// `DELETE /v1/files/{id}`: removes one of the account's files and its stored bytes, in
+    /// any status. The object goes first: should the row's deletion fail, the file is still
+    /// listed and deleting it again finishes the job, while the other order could leave bytes
+    /// that nothing points to.
+    pub async fn delete_file(&self, caller: &Caller, id: &str) -> Result<(), ServiceError> {
+        caller.require(Scope::FilesWrite)?;
+        let id = &file_id(id)?;
+        let files = self.db.files();
+        let file = files
+            .get(caller.account(), id)
+            .await
+            .found(Resource::File)?;
+        self.storage()?
+            .delete(&file.storage_key)
+            .await
+            .map_err(|e| ServiceError::Internal(e.into()))?;
+        files
+            .delete(caller.account(), id)
+            .await
+            .found(Resource::File)
     }
 
     /// `POST /v1/files/{id}/unit`: the metrics recomputed in the chosen unit (confidence 1.0

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod datasets;
 pub mod error;
 pub mod files;
+pub mod housekeeping;
 pub mod identity;
 pub mod mail;
 pub mod network;
@@ -50,6 +51,11 @@ pub struct ServiceConfig {
     pub signups_per_address_per_hour: i64,
     /// The largest part a file upload may have.
     pub max_upload_bytes: u64,
+    /// An upload `PUT` that sends no byte for this long is cut off (its claim given back).
+    pub upload_idle_timeout: Duration,
+    /// An upload `PUT` taking longer than this in all is cut off (at most
+    /// [`store::files::UPLOAD_CLAIM_MS`], so a claim never outlives its upload).
+    pub upload_timeout: Duration,
 }
 
 impl ServiceConfig {
@@ -66,6 +72,8 @@ impl ServiceConfig {
             secure_cookies: false,
             signups_per_address_per_hour: 10,
             max_upload_bytes: files::DEFAULT_MAX_UPLOAD_BYTES,
+            upload_idle_timeout: files::DEFAULT_UPLOAD_IDLE_TIMEOUT,
+            upload_timeout: files::DEFAULT_UPLOAD_TIMEOUT,
         }
     }
 }

@@ -84,6 +84,17 @@ pub trait ObjectStore: Send + Sync + fmt::Debug {
 
     /// Removes the object (missing is fine).
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
+
+    /// Removes what uploads that never finished left behind (a crash mid-upload) and that was
+    /// last written before `older_than`; returns how many. Stores that keep no such leftovers
+    /// have nothing to do.
+    async fn sweep_leftovers(
+        &self,
+        older_than: std::time::SystemTime,
+    ) -> Result<u64, StorageError> {
+        let _ = older_than;
+        Ok(0)
+    }
 }
 
 /// Objects as files under a folder; upload URLs are `/uploads/{key}` on this server, signed
@@ -234,6 +245,32 @@ impl ObjectStore for LocalDisk {
             _ => Ok(()),
         }
     }
+
+    /// Partial uploads in `tmp/`. Only files not written since `older_than` go: another
+    /// process sharing this folder may be receiving an upload right now.
+    async fn sweep_leftovers(
+        &self,
+        older_than: std::time::SystemTime,
+    ) -> Result<u64, StorageError> {
+        let mut removed = 0;
+        let mut entries = match tokio::fs::read_dir(self.root.join("tmp")).await {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            other => other?,
+        };
+        while let Some(entry) = entries.next_entry().await? {
+            let Ok(meta) = entry.metadata().await else {
+                continue;
+            };
+            if meta.is_file() && meta.modified()? < older_than {
+                match tokio::fs::remove_file(entry.path()).await {
+                    Ok(()) => removed += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(removed)
+    }
 }
 
 #[cfg(test)]
@@ -287,6 +324,25 @@ mod tests {
         ));
         disk.delete("files/a.stl").await.unwrap();
         disk.delete("files/a.stl").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn partial_uploads_left_by_a_crash_are_swept_but_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let disk = LocalDisk::new(dir.path(), b"0123456789abcdef0123456789abcdef").unwrap();
+        let tmp = dir.path().join("tmp");
+        std::fs::write(tmp.join("files_a.stl.abc123"), b"half an upload").unwrap();
+        let written = std::fs::metadata(tmp.join("files_a.stl.abc123"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        // Written just now: an upload another process may still be receiving.
+        assert_eq!(disk.sweep_leftovers(written).await.unwrap(), 0);
+        assert!(tmp.join("files_a.stl.abc123").exists());
+        let later = written + std::time::Duration::from_secs(1);
+        assert_eq!(disk.sweep_leftovers(later).await.unwrap(), 1);
+        assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+        assert_eq!(disk.sweep_leftovers(later).await.unwrap(), 0, "idempotent");
     }
 
     #[test]

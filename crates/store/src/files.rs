@@ -252,6 +252,51 @@ impl Files {
         Ok(())
     }
 
+    /// Deletes one of `owner`'s files; `NotFound` for anyone else's (its stored object is the
+    /// caller's to remove).
+    pub async fn delete(&self, owner: &AccountId, id: &FileId) -> Result<(), StoreError> {
+        let done = sqlx::query("DELETE FROM files WHERE id = $1 AND account_id = $2")
+            .bind(id.as_str())
+            .bind(owner.as_str())
+            .execute(&mut *self.db.conn().await?)
+            .await?;
+        crate::error::one_row(&done)
+    }
+
+    /// Up to `limit` files whose upload URL expired before `before` (ms) without the bytes
+    /// arriving, oldest first: presigns nobody used, and uploads that failed for good.
+    pub async fn abandoned_uploads(
+        &self,
+        before: i64,
+        limit: u32,
+    ) -> Result<Vec<FileRow>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM files WHERE status = $1 AND uploaded_at IS NULL \
+             AND upload_expires_at < $2 ORDER BY upload_expires_at, id LIMIT $3"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(FileStatus::PendingUpload)
+            .bind(before)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *self.db.conn().await?)
+            .await?)
+    }
+
+    /// Deletes an abandoned upload's row (see [`Files::abandoned_uploads`]); false when it is
+    /// gone already or its bytes arrived after all.
+    pub async fn delete_abandoned(&self, id: &FileId, before: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM files WHERE id = $1 AND status = $2 AND uploaded_at IS NULL \
+             AND upload_expires_at < $3",
+        )
+        .bind(id.as_str())
+        .bind(FileStatus::PendingUpload)
+        .bind(before)
+        .execute(&mut *self.db.conn().await?)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Stores a chosen unit and the metrics recomputed in it for one of `owner`'s files.
     pub async fn set_unit(
         &self,

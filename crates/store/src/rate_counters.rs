@@ -52,6 +52,16 @@ impl RateCounters {
         Ok(row.map_or(0, |(h,)| h))
     }
 
+    /// Deletes every window that started before `before` (ms), whichever bucket it counts
+    /// for (a bucket hit once is otherwise kept forever); returns how many.
+    pub async fn purge(&self, before: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM rate_counters WHERE window_start < $1")
+            .bind(before)
+            .execute(&mut *self.db.conn().await?)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Forgets `bucket`'s window (e.g. after a successful sign-in).
     pub async fn reset(&self, bucket: &str, window_start: i64) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM rate_counters WHERE bucket = $1 AND window_start = $2")

@@ -93,6 +93,10 @@ fn upload_error(e: UploadError) -> ApiError {
             message,
             details: Vec::new(),
         },
+        UploadError::TimedOut(why) => ApiError::InvalidRequest {
+            message,
+            details: vec![ErrorDetail::new("body", format!("cut off: {why}"))],
+        },
         UploadError::Service(e) => e.into(),
     }
 }

@@ -399,3 +399,232 @@ async fn the_catalog_names_materials_as_the_seed_does() {
     // The whole price list is what quotes are computed from: any change is reviewed here.
     insta::assert_json_snapshot!(catalog);
 }
+
+/// Where a part's bytes are stored in the app's data folder.
+fn object_path(app: &TestApp, id: &str) -> std::path::PathBuf {
+    app.data_dir().join(format!("objects/files/{id}.stl"))
+}
+
+/// The partial uploads in the app's object storage.
+fn partial_uploads(app: &TestApp) -> usize {
+    std::fs::read_dir(app.data_dir().join("objects/tmp"))
+        .unwrap()
+        .count()
+}
+
+#[tokio::test]
+async fn a_deleted_file_leaves_no_bytes_behind_and_only_its_owner_can_delete_it() {
+    let app = TestApp::spawn().await;
+    let key = app.connect("delete-parts@example.com").await.api_key;
+    let other = app.connect("not-the-owner@example.com").await.api_key;
+    let id = upload_part(&app, &key, "bracket.stl", box_stl([10.0, 20.0, 30.0])).await;
+    app.run_pending_tasks().await;
+    assert!(object_path(&app, &id).exists());
+    let path = format!("/v1/files/{id}");
+
+    // Another account's id is simply not found, and nothing is removed.
+    app.call(&other, Method::DELETE, &path, None)
+        .await
+        .assert_error(404, "file_not_found");
+    assert!(object_path(&app, &id).exists());
+    assert_eq!(app.get_as(&key, &path).await.status, 200);
+
+    let res = app.call(&key, Method::DELETE, &path, None).await;
+    assert_eq!(res.status, 204, "{}", res.text());
+    assert!(res.body.is_empty());
+    assert!(!object_path(&app, &id).exists(), "the bytes went too");
+    app.get_as(&key, &path)
+        .await
+        .assert_error(404, "file_not_found");
+    assert_eq!(app.get_as(&key, "/v1/files").await.json()["total"], 0);
+    app.call(&key, Method::DELETE, &path, None)
+        .await
+        .assert_error(404, "file_not_found");
+    app.call(&key, Method::DELETE, "/v1/files/not-a-uuid%0a", None)
+        .await
+        .assert_error(404, "file_not_found");
+
+    // Deleting needs files:write, like every file operation.
+    let read_only = app
+        .create_key(
+            &key,
+            json!({"name": "reader", "scopes": ["campaigns:read"]}),
+        )
+        .await["api_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let kept = upload_part(&app, &key, "kept.stl", box_stl([5.0, 5.0, 5.0])).await;
+    app.call(
+        &read_only,
+        Method::DELETE,
+        &format!("/v1/files/{kept}"),
+        None,
+    )
+    .await
+    .assert_error(403, "forbidden");
+    assert!(object_path(&app, &kept).exists());
+}
+
+#[tokio::test]
+async fn a_file_deleted_before_its_upload_or_analysis_leaves_nothing_running_or_stored() {
+    let app = TestApp::spawn().await;
+    let key = app.connect("delete-early@example.com").await.api_key;
+    let stl = box_stl([10.0, 10.0, 10.0]);
+
+    // Deleted while its upload URL is still unused: the URL stops working.
+    let res = presign(
+        &app,
+        &key,
+        json!({"filename": "cube.stl", "content_type": "model/stl", "size_bytes": stl.len()}),
+    )
+    .await;
+    let id = res.json()["file_id"].as_str().unwrap().to_owned();
+    let url = res.json()["upload_url"].as_str().unwrap().to_owned();
+    let deleted = app
+        .call(&key, Method::DELETE, &format!("/v1/files/{id}"), None)
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text());
+    put(&app, &url, "model/stl", stl.clone())
+        .await
+        .assert_error(404, "not_found");
+    assert!(!object_path(&app, &id).exists());
+
+    // Deleted with its analysis queued: the task finds nothing to do and ends, not dead.
+    let id = upload_part(&app, &key, "queued.stl", stl).await;
+    let deleted = app
+        .call(&key, Method::DELETE, &format!("/v1/files/{id}"), None)
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text());
+    app.run_pending_tasks().await;
+    assert_eq!(app.count("tasks WHERE status = 'dead'").await, 0);
+    assert_eq!(app.count("tasks WHERE status = 'queued'").await, 0);
+    assert!(!object_path(&app, &id).exists());
+}
+
+/// Serves the app on a real port, for clients that misbehave at the socket.
+async fn serve(app: &TestApp) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = app.router.clone();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    addr
+}
+
+/// Sends an upload's headers and `first` body bytes, then `drip` one byte at a time every
+/// `every`; returns the response's first bytes and how long after the headers it came.
+async fn slow_upload(
+    addr: std::net::SocketAddr,
+    url: &str,
+    len: usize,
+    first: &[u8],
+    drip: &[u8],
+    every: std::time::Duration,
+) -> (String, std::time::Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "PUT {url} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: model/stl\r\n\
+         Content-Length: {len}\r\n\r\n"
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket.write_all(first).await.unwrap();
+    let started = std::time::Instant::now();
+    let (mut reader, mut writer) = socket.into_split();
+    let drip = drip.to_vec();
+    let dripping = tokio::spawn(async move {
+        for byte in drip {
+            tokio::time::sleep(every).await;
+            if writer.write_all(&[byte]).await.is_err() {
+                break;
+            }
+        }
+        // Then stall, holding the connection open.
+        std::future::pending::<()>().await;
+    });
+    let mut response = vec![0u8; 4096];
+    let n = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        reader.read(&mut response),
+    )
+    .await
+    .expect("the server answers a stalled upload instead of waiting forever")
+    .unwrap();
+    dripping.abort();
+    (
+        String::from_utf8_lossy(&response[..n]).into_owned(),
+        started.elapsed(),
+    )
+}
+
+#[tokio::test]
+async fn a_stalled_upload_is_cut_off_and_its_url_still_works_afterwards() {
+    let app = TestApp::spawn_with_env(&[("MATTERCRAFT_UPLOAD_IDLE_SECONDS", "1")]).await;
+    let key = app.connect("stalled-upload@example.com").await.api_key;
+    let stl = box_stl([10.0, 10.0, 10.0]);
+    let res = presign(
+        &app,
+        &key,
+        json!({"filename": "cube.stl", "content_type": "model/stl", "size_bytes": stl.len()}),
+    )
+    .await;
+    let id = res.json()["file_id"].as_str().unwrap().to_owned();
+    let url = res.json()["upload_url"].as_str().unwrap().to_owned();
+    let addr = serve(&app).await;
+
+    // Headers and a hundred bytes, then nothing.
+    let (response, after) = slow_upload(
+        addr,
+        &url,
+        stl.len(),
+        &stl[..100],
+        &[],
+        std::time::Duration::ZERO,
+    )
+    .await;
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+    assert!(response.contains("no bytes arrived for 1 s"), "{response}");
+    assert!(after < std::time::Duration::from_secs(10), "{after:?}");
+    assert_eq!(partial_uploads(&app), 0, "the partial upload is removed");
+    assert!(!object_path(&app, &id).exists());
+
+    // The claim was given back: the same URL takes a proper upload.
+    let up = put(&app, &url, "model/stl", stl).await;
+    assert_eq!(up.status, 200, "{}", up.text());
+    assert!(object_path(&app, &id).exists());
+}
+
+#[tokio::test]
+async fn a_slow_drip_upload_is_cut_off_at_the_overall_timeout() {
+    let app = TestApp::spawn_with_env(&[
+        ("MATTERCRAFT_UPLOAD_IDLE_SECONDS", "5"),
+        ("MATTERCRAFT_UPLOAD_TIMEOUT_SECONDS", "2"),
+    ])
+    .await;
+    let key = app.connect("drip-upload@example.com").await.api_key;
+    let stl = box_stl([10.0, 10.0, 10.0]);
+    let url = fresh_url(&app, &key, stl.len()).await;
+    let addr = serve(&app).await;
+    // A byte every 200 ms never looks idle, but would take minutes in all.
+    let (response, after) = slow_upload(
+        addr,
+        &url,
+        stl.len(),
+        &stl[..10],
+        &stl[10..],
+        std::time::Duration::from_millis(200),
+    )
+    .await;
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+    assert!(response.contains("took longer than 2 s"), "{response}");
+    assert!(after < std::time::Duration::from_secs(10), "{after:?}");
+    assert_eq!(partial_uploads(&app), 0);
+    assert_eq!(put(&app, &url, "model/stl", stl).await.status, 200);
+}

@@ -175,6 +175,11 @@ impl TestApp {
         }
     }
 
+    /// The app's data folder (`objects/` holds the uploaded parts).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data_dir.path()
+    }
+
     pub async fn request(&self, request: Request<Body>) -> TestResponse {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let (parts, body) = response.into_parts();

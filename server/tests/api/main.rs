@@ -11,6 +11,8 @@ mod docs;
 mod errors;
 mod files;
 mod helpers;
+mod hostile_input;
+mod housekeeping;
 mod identity;
 mod lab_loop;
 mod mail;

@@ -295,3 +295,176 @@ async fn a_saved_template_is_private_to_its_account_and_starts_campaigns() {
     builtin.assert_error(400, "invalid_request");
     assert_eq!(builtin.detail_paths(), ["slug"]);
 }
+
+/// An MDL document for a custom template: `parameters` design variables and `budget`.
+fn custom_mdl(name: &str, domain: &str, parameters: usize, budget: u32) -> serde_json::Value {
+    let parameters: Vec<serde_json::Value> = (0..parameters)
+        .map(|i| serde_json::json!({"name": format!("x{i}"), "type": "continuous", "bounds": [0.0, 1.0]}))
+        .collect();
+    serde_json::json!({
+        "name": name,
+        "domain": domain,
+        "description": format!("Screen {name}"),
+        "parameters": parameters,
+        "objectives": [{"name": "yield", "direction": "maximize"}],
+        "optimizer": {"budget": budget, "seed": 1},
+        "evaluator": {"type": "external"}
+    })
+}
+
+#[tokio::test]
+async fn custom_templates_page_in_the_database_in_the_same_order_as_the_built_ins() {
+    let app = TestApp::spawn_with_env(&[
+        ("MATTERCRAFT_MAX_JSON_BYTES", "65536"),
+        ("MATTERCRAFT_RATE_LIMIT_PER_MINUTE", "0"),
+    ])
+    .await;
+    let key = app.connect("many-templates@example.com").await.api_key;
+    // Names, domains, sizes and budgets that interleave with the built-ins under every sort,
+    // and one name equal to a built-in's (the slug breaks the tie).
+    let mut saved = 0;
+    for i in 0..23usize {
+        let domain = ["battery", "solar", "water", "catalyst"][i % 4];
+        let name = format!("{}-zq-{i:02}", ["alpha", "Zeta", "mid"][i % 3]);
+        let budget = [10, 50, 200, 400, 1000][i % 5];
+        let body = serde_json::json!({
+            "mdl": custom_mdl(&name, domain, 1 + i % 5, budget),
+            "tags": [format!("batch-{}", i % 2)],
+        });
+        let res = app
+            .call(&key, axum::http::Method::POST, "/v1/templates", Some(body))
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        saved += 1;
+    }
+    let twin = serde_json::json!({
+        "mdl": custom_mdl("nmc-cathode", "battery", 3, 200),
+        "slug": "battery/nmc-cathode-b",
+    });
+    let res = app
+        .call(&key, axum::http::Method::POST, "/v1/templates", Some(twin))
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    saved += 1;
+    let total = 12 + saved;
+
+    let ids = |body: &serde_json::Value| -> Vec<String> {
+        body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for (filter, expected_total) in [
+        ("", total),
+        ("&domain=battery", 3 + 6 + 1),
+        ("&search=BATCH-1", 11),
+        ("&search=ZQ&domain=solar", 6),
+        ("&search=%25", 0),
+    ] {
+        let whole = app
+            .get_as(&key, &format!("/v1/templates?per_page=100{filter}"))
+            .await
+            .json();
+        assert_eq!(whole["meta"]["total"], expected_total, "{filter}");
+        let items = whole["data"].as_array().unwrap().clone();
+        assert_eq!(items.len(), expected_total, "{filter}");
+        for sort in [
+            "slug",
+            "-slug",
+            "name",
+            "-name",
+            "domain",
+            "-domain",
+            "parameters_count",
+            "-parameters_count",
+            "objectives_count",
+            "default_budget",
+            "-default_budget",
+        ] {
+            // What the order must be, worked out here from the items themselves.
+            let (field, descending) = match sort.strip_prefix('-') {
+                Some(field) => (field, true),
+                None => (sort, false),
+            };
+            let mut expected = items.clone();
+            expected.sort_by(|a, b| {
+                let by_field = if a[field].is_number() {
+                    a[field].as_u64().cmp(&b[field].as_u64())
+                } else {
+                    a[field].as_str().cmp(&b[field].as_str())
+                };
+                let ordering = by_field.then_with(|| a["slug"].as_str().cmp(&b["slug"].as_str()));
+                let ordering = if descending {
+                    ordering.reverse()
+                } else {
+                    ordering
+                };
+                ordering.then_with(|| a["custom"].as_bool().cmp(&b["custom"].as_bool()))
+            });
+            let expected: Vec<String> = expected
+                .iter()
+                .map(|t| t["id"].as_str().unwrap().to_owned())
+                .collect();
+            for per_page in [3, 7, 100] {
+                let mut paged = Vec::new();
+                for page in 1.. {
+                    let body = app
+                        .get_as(
+                            &key,
+                            &format!(
+                                "/v1/templates?sort={sort}&per_page={per_page}&page={page}{filter}"
+                            ),
+                        )
+                        .await
+                        .json();
+                    assert_eq!(body["meta"]["total"], expected_total);
+                    let got = ids(&body);
+                    if got.is_empty() {
+                        break;
+                    }
+                    assert!(got.len() <= per_page);
+                    paged.extend(got);
+                    assert!(page < 20, "paging never ends: {sort} {filter}");
+                }
+                assert_eq!(paged, expected, "sort {sort}, {per_page} a page{filter}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_template_list_never_reads_an_mdl_document() {
+    let app = TestApp::spawn_with_env(&[("MATTERCRAFT_MAX_JSON_BYTES", "65536")]).await;
+    let key = app.connect("summary-only@example.com").await.api_key;
+    let res = app
+        .call(
+            &key,
+            axum::http::Method::POST,
+            "/v1/templates",
+            Some(serde_json::json!({"mdl": custom_mdl("lean", "battery", 2, 30)})),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let id = res.json()["data"]["id"].as_str().unwrap().to_owned();
+    // Were the list to load documents, this one would break it.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.database_url).await.unwrap();
+    sqlx::query("UPDATE custom_templates SET mdl = 'not a document'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let list = app.get_as(&key, "/v1/templates?search=lean").await;
+    assert_eq!(list.status, 200, "{}", list.text());
+    let listed = &list.json()["data"][0];
+    assert_eq!(listed["id"], id.as_str());
+    assert_eq!(
+        [
+            &listed["parameters_count"],
+            &listed["objectives_count"],
+            &listed["default_budget"]
+        ],
+        [2, 1, 30]
+    );
+}

@@ -41,10 +41,13 @@ impl Handles<AnalyseFile> for Services {
 impl Services {
     /// Analyses a confirmed file: parses the stored STL with `crates/mesh` on a blocking thread
     /// and records the metrics, or the reason it failed. Running it again for a file that is
-    /// no longer `processing` does nothing.
+    /// no longer `processing`, or that was deleted meanwhile, does nothing.
     pub async fn analyse_file(&self, id: &FileId) -> Result<(), ServiceError> {
         let files = self.db.files();
-        let file = files.get_any(id).await?;
+        let file = match files.get_any(id).await {
+            Err(store::StoreError::NotFound) => return Ok(()),
+            found => found?,
+        };
         if file.status != FileStatus::Processing {
             return Ok(());
         }

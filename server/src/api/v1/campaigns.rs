@@ -338,10 +338,16 @@ fn csv_value(v: &serde_json::Value) -> String {
     }
 }
 
-/// Quotes a field when it holds a comma, a quote or a line break; a leading `=`, `+`, `-` or
-/// `@` is prefixed with `'` so spreadsheets never run it as a formula.
+/// What a spreadsheet may take for the start of a formula (OWASP's CSV injection list).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Quotes a field when it holds a comma, a quote or a line break; a field starting with `=`,
+/// `+`, `-`, `@`, TAB or CR, or with one of the first four after leading whitespace (which
+/// some spreadsheets skip), is prefixed with `'` so spreadsheets never run it as a formula.
 fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
+    let text = if text.starts_with(FORMULA_STARTS)
+        || text.trim_start().starts_with(['=', '+', '-', '@'])
+    {
         format!("'{text}")
     } else {
         text.to_owned()
@@ -350,5 +356,37 @@ fn csv_field(text: &str) -> String {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn exported_values_never_start_a_spreadsheet_formula() {
+        for value in [
+            "=1+1",
+            "+1",
+            "-1",
+            "@SUM(A1)",
+            "\t=1+1",
+            "\r=1+1",
+            "\t@x",
+            " =HYPERLINK(\"x\")",
+            "\n-2",
+        ] {
+            let field = csv_field(value);
+            let cell = field.trim_start_matches('"');
+            assert!(cell.starts_with('\''), "{value:?} became {field:?}");
+        }
+        assert_eq!(csv_field("\t=1"), "'\t=1");
+        assert_eq!(
+            csv_field("\r=1"),
+            "\"'\r=1\"",
+            "quoted: it holds a line break"
+        );
+        assert_eq!(csv_field("NMC-811"), "NMC-811", "a dash inside is harmless");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
     }
 }

@@ -68,6 +68,20 @@ pub async fn get_file(
     Ok(Json(services.file(&caller, &id).await?))
 }
 
+/// Deletes one of the account's files, whatever its status, and its stored bytes; its upload
+/// URL stops working.
+#[utoipa::path(delete, path = "/files/{id}", tag = "files", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The file's UUID")),
+    responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)))]
+pub async fn delete_file(
+    State(services): State<Services>,
+    Scoped(caller, _): Scoped<scope::FilesWrite>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    services.delete_file(&caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 const LIST: ListSpec = ListSpec {
     sort_fields: &["created_at"],
     default_sort: "-created_at",
