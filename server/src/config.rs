@@ -55,6 +55,9 @@ pub struct Settings {
     /// `MATTERCRAFT_SIGNUPS_PER_HOUR`: sign-ups and "forgot password" requests per client
     /// address per hour (default 10).
     pub signups_per_hour: u32,
+    /// `MATTERCRAFT_ANALYSIS_TIMEOUT_SECONDS`: how long reading and measuring one uploaded
+    /// file may take (above 0, at most 3600, fractions allowed; default 60).
+    pub analysis_timeout: Duration,
     /// `MATTERCRAFT_MAX_UPLOAD_BYTES`: the largest part a file upload may have (100 MB).
     pub max_upload_bytes: u64,
     /// `MATTERCRAFT_UPLOAD_IDLE_SECONDS`: an upload that sends no byte for this long is cut
@@ -160,6 +163,11 @@ impl Settings {
             ),
             None => format!("http://{site_addr}"),
         };
+        let analysis_timeout = parse_seconds(
+            get("MATTERCRAFT_ANALYSIS_TIMEOUT_SECONDS"),
+            "MATTERCRAFT_ANALYSIS_TIMEOUT_SECONDS",
+            services::files::DEFAULT_ANALYSIS_TIMEOUT,
+        )?;
         let max_upload_bytes = parse_number(
             get("MATTERCRAFT_MAX_UPLOAD_BYTES"),
             "MATTERCRAFT_MAX_UPLOAD_BYTES",
@@ -201,6 +209,7 @@ impl Settings {
         Ok(Self {
             smtp_url: smtp_url.map(SecretString::from),
             mail_from,
+            analysis_timeout,
             max_upload_bytes,
             upload_idle_timeout: Duration::from_secs(upload_idle_seconds as u64),
             upload_timeout: Duration::from_secs(upload_timeout_seconds as u64),
@@ -241,6 +250,7 @@ impl Settings {
             public_url: self.public_url.clone(),
             secure_cookies: self.secure_cookies(),
             signups_per_address_per_hour: i64::from(self.signups_per_hour),
+            analysis_timeout: self.analysis_timeout,
             max_upload_bytes: self.max_upload_bytes,
             upload_idle_timeout: self.upload_idle_timeout,
             upload_timeout: self.upload_timeout,
@@ -292,6 +302,17 @@ fn parse_public_url(url: &str) -> anyhow::Result<String> {
         bail!("MATTERCRAFT_PUBLIC_URL must be just the site's origin, e.g. https://mattercraft.example, not '{url}'");
     }
     Ok(url.to_owned())
+}
+
+/// A number of seconds above 0 and at most an hour; fractions allowed (`0.5`).
+fn parse_seconds(value: Option<String>, name: &str, default: Duration) -> anyhow::Result<Duration> {
+    let Some(v) = value else {
+        return Ok(default);
+    };
+    match v.trim().parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 3600.0 => Ok(Duration::from_secs_f64(s)),
+        _ => bail!("{name} must be a number of seconds above 0 and at most 3600, not '{v}'"),
+    }
 }
 
 fn parse_number(value: Option<String>, name: &str, default: usize) -> anyhow::Result<usize> {
@@ -582,6 +603,36 @@ mod tests {
         .unwrap();
         assert_eq!(s.mail_from, "Lab <lab@example.test>");
         assert!(s.services(db).unwrap().mailer().unwrap().is_smtp());
+    }
+
+    #[test]
+    fn each_file_gets_60_seconds_of_analysis_unless_configured() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let default = settings(&[("MATTERCRAFT_DATA_DIR", d)]).unwrap();
+        assert_eq!(default.analysis_timeout, Duration::from_secs(60));
+        assert_eq!(
+            default.service_config().analysis_timeout,
+            Duration::from_secs(60)
+        );
+        let quick = settings(&[
+            ("MATTERCRAFT_DATA_DIR", d),
+            ("MATTERCRAFT_ANALYSIS_TIMEOUT_SECONDS", "0.5"),
+        ])
+        .unwrap();
+        assert_eq!(quick.analysis_timeout, Duration::from_millis(500));
+        for bad in ["0", "-1", "3601", "NaN", "inf", "a minute"] {
+            let err = settings(&[
+                ("MATTERCRAFT_DATA_DIR", d),
+                ("MATTERCRAFT_ANALYSIS_TIMEOUT_SECONDS", bad),
+            ])
+            .unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("MATTERCRAFT_ANALYSIS_TIMEOUT_SECONDS"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 mod analysis;
 mod upload;
 
-pub use analysis::AnalyseFile;
+pub use analysis::{AnalyseFile, DEFAULT_ANALYSIS_TIMEOUT};
 pub use upload::{SignedUpload, UploadError};
 
 use std::collections::BTreeMap;

@@ -49,6 +49,9 @@ pub struct ServiceConfig {
     pub secure_cookies: bool,
     /// Sign-ups (and "forgot password" requests) allowed per client address per hour.
     pub signups_per_address_per_hour: i64,
+    /// How long reading and measuring one uploaded file may take; over it the file is
+    /// `failed` with that reason.
+    pub analysis_timeout: Duration,
     /// The largest part a file upload may have.
     pub max_upload_bytes: u64,
     /// An upload `PUT` that sends no byte for this long is cut off (its claim given back).
@@ -71,6 +74,7 @@ impl ServiceConfig {
             public_url: "http://127.0.0.1:3000".to_owned(),
             secure_cookies: false,
             signups_per_address_per_hour: 10,
+            analysis_timeout: files::DEFAULT_ANALYSIS_TIMEOUT,
             max_upload_bytes: files::DEFAULT_MAX_UPLOAD_BYTES,
             upload_idle_timeout: files::DEFAULT_UPLOAD_IDLE_TIMEOUT,
             upload_timeout: files::DEFAULT_UPLOAD_TIMEOUT,

@@ -7,7 +7,7 @@ use serde_json::json;
 use domain::files::FileStatus;
 use domain::ids::FileId;
 
-use crate::helpers::parts::{box_stl, fresh_url, presign, put, upload_part};
+use crate::helpers::parts::{box_stl, fan_stl, fresh_url, presign, put, upload_part};
 use crate::helpers::{assert_hidden_from, TestApp};
 
 #[tokio::test]
@@ -258,6 +258,41 @@ async fn a_corrupt_stl_fails_with_its_reason() {
     )
     .await
     .assert_error(400, "file_not_ready");
+}
+
+#[tokio::test]
+async fn a_part_over_the_analysis_time_budget_fails_with_the_reason_and_is_not_retried() {
+    let app = TestApp::spawn_with_env(&[("MATTERCRAFT_ANALYSIS_TIMEOUT_SECONDS", "0.001")]).await;
+    let key = app.connect("slow-part@example.com").await.api_key;
+    // 50,000 triangles: reading them takes an unoptimised test build far more than 1 ms.
+    let id = upload_part(&app, &key, "fan.stl", fan_stl(50_000)).await;
+    app.run_pending_tasks().await;
+    let failed = app.get_as(&key, &format!("/v1/files/{id}")).await.json();
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert_eq!(
+        failed["metrics_json"]["error"],
+        "analysis took longer than 0.001 s; the file may be too complex",
+        "{failed}"
+    );
+    // Recorded as the file's outcome: the task is done, not waiting for a retry or dead.
+    let tasks = app.db.tasks().counts().await.unwrap();
+    assert_eq!(
+        (tasks.queued, tasks.running, tasks.dead),
+        (0, 0, 0),
+        "{tasks:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_triangle_fan_part_is_ready_within_the_default_budget() {
+    let app = TestApp::spawn().await;
+    let key = app.connect("fan-part@example.com").await.api_key;
+    let id = upload_part(&app, &key, "fan.stl", fan_stl(50_000)).await;
+    app.run_pending_tasks().await;
+    let ready = app.get_as(&key, &format!("/v1/files/{id}")).await.json();
+    assert_eq!(ready["status"], "ready", "{ready}");
+    assert_eq!(ready["metrics_json"]["triangle_count"], 50_000, "{ready}");
+    assert_eq!(ready["metrics_json"]["is_watertight"], false, "{ready}");
 }
 
 #[tokio::test]

@@ -1,5 +1,11 @@
 //! The analysis task: parses a confirmed file's STL with `crates/mesh` on a blocking thread and
 //! records its metrics (`ready`), or the reason it failed (`failed`).
+//!
+//! Each file gets a time budget ([`crate::ServiceConfig::analysis_timeout`], 60 s by default):
+//! the mesh crate checks it every few thousand triangles, so a file that takes longer ends
+//! `failed` with "analysis took longer than 60 s; the file may be too complex" and its worker
+//! moves on. That failure is permanent (the same file takes as long again), so it is recorded,
+//! not retried.
 
 use domain::files::FileStatus;
 use domain::ids::FileId;
@@ -8,6 +14,9 @@ use store::now_ms;
 use store::tasks::{Handles, NewTask, TaskContext, TaskKind};
 
 use crate::{ServiceError, Services};
+
+/// How long one file's reading and analysis may take by default.
+pub const DEFAULT_ANALYSIS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The task that analyses one confirmed file.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -53,10 +62,13 @@ impl Services {
         }
         let storage = self.storage()?.clone();
         let key = file.storage_key.clone();
+        let limit = self.config.analysis_timeout;
         let outcome = tokio::task::spawn_blocking(move || {
+            // Started on the blocking thread: time spent waiting for one is not the file's.
+            let budget = mesh::Budget::within(limit);
             let (reader, len) = storage.open(&key).map_err(|e| e.to_string())?;
-            let mesh = mesh::read_stl(reader, len).map_err(|e| e.to_string())?;
-            Ok::<_, String>(mesh::analyse(&mesh))
+            let mesh = mesh::read_stl_within(reader, len, &budget).map_err(|e| e.to_string())?;
+            mesh::analyse_within(&mesh, &budget).map_err(|e| e.to_string())
         })
         .await
         .map_err(|e| ServiceError::Internal(e.into()))?;

@@ -48,6 +48,27 @@ pub fn box_stl(size: [f32; 3]) -> Vec<u8> {
     out
 }
 
+/// A binary STL of a triangle fan: `n` triangles around a centre vertex that all of them share
+/// (the shape that once made the analysis quadratic), 100 mm across.
+pub fn fan_stl(n: u32) -> Vec<u8> {
+    let rim = |i: u32| {
+        let a = std::f64::consts::TAU * f64::from(i) / f64::from(n);
+        [(50.0 * a.cos()) as f32, (50.0 * a.sin()) as f32, 0.0]
+    };
+    let mut out = vec![0u8; 80];
+    out.extend_from_slice(&n.to_le_bytes());
+    for i in 0..n {
+        out.extend_from_slice(&[0u8; 12]);
+        for corner in [[0.0; 3], rim(i), rim((i + 1) % n)] {
+            for c in corner {
+                out.extend_from_slice(&c.to_le_bytes());
+            }
+        }
+        out.extend_from_slice(&[0u8; 2]);
+    }
+    out
+}
+
 /// `POST /v1/files/presign` with `body`.
 pub async fn presign(app: &TestApp, key: &str, body: Value) -> TestResponse {
     app.call(key, Method::POST, "/v1/files/presign", Some(body))
