@@ -23,6 +23,7 @@ pub use tabular::{
     MAX_DATASET_BYTES, MAX_HEADER_BYTES, MAX_ROWS,
 };
 
+use crate::campaigns::MdlSource;
 use crate::error::{Found, Resource};
 use crate::{Caller, ServiceError, Services};
 
@@ -110,9 +111,11 @@ impl Services {
         let warnings = match upload.template_id {
             Some(id) => {
                 let doc = self.template_document(caller, id).await?;
-                let (doc, _) = mdl::from_value(&doc).map_err(|_| {
-                    ServiceError::Internal(anyhow::anyhow!("template {id} has an invalid MDL"))
-                })?;
+                let (_, doc, _) = crate::campaigns::parse_mdl(MdlSource::Value(doc), None)
+                    .await
+                    .map_err(|_| {
+                        ServiceError::Internal(anyhow::anyhow!("template {id} has an invalid MDL"))
+                    })?;
                 let check = blocking(move || check_schema(&doc, &table, KeepRows::No)).await?;
                 schema_result(check)?.1
             }

@@ -257,6 +257,43 @@ async fn a_yaml_file_upload_becomes_a_campaign_and_bad_yaml_is_a_422() {
 }
 
 #[tokio::test]
+async fn hostile_mdl_documents_are_422s_with_a_path_and_the_server_keeps_answering() {
+    // Review C2 and H6: each of these once ended the process (stack overflow) or filled the
+    // memory (alias expansion).
+    let app = TestApp::spawn_with_env(&[("MATTERCRAFT_MAX_JSON_BYTES", "1048576")]).await;
+    let key = app.connect("hostile-mdl@example.com").await.api_key;
+    let mut doc = mdl("nested");
+    let deep = format!("{}nickel{} <= 1", "(".repeat(100_000), ")".repeat(100_000));
+    doc["constraints"] = json!([{ "expression": deep }]);
+    let res = create(&app, &key, json!({ "mdl": doc })).await;
+    res.assert_error(422, "validation_failed");
+    assert_eq!(res.detail_paths(), ["constraints[0].expression"]);
+
+    let minuses = format!(
+        "name: minuses\ndomain: battery\nparameters: [{{name: x, type: continuous, bounds: [0, 1]}}]\n\
+         objectives: [{{name: y, direction: maximize}}]\noptimizer: {{seed: 1}}\nconstraints:\n  - expression: \"{}x <= 1\"\n",
+        "-".repeat(200_000)
+    );
+    let res = upload(&app, &key, &[("mdl_file", &minuses)]).await;
+    res.assert_error(422, "validation_failed");
+    assert_eq!(res.detail_paths(), ["constraints[0].expression"]);
+
+    let bomb = format!(
+        "a: &a [{}]\nb: [{}]\n",
+        vec!["1"; 10_000].join(", "),
+        vec!["*a"; 10_000].join(", ")
+    );
+    let res = upload(&app, &key, &[("mdl_file", &bomb)]).await;
+    let body = res.assert_error(422, "validation_failed");
+    assert_eq!(
+        body["details"][0]["message"],
+        "YAML anchors and aliases are not allowed (line 1): write each value out"
+    );
+
+    assert_eq!(app.get_as(&key, "/v1/campaigns").await.status, 200);
+}
+
+#[tokio::test]
 async fn lists_filter_sort_and_page() {
     let app = TestApp::spawn_with_env(ENV).await;
     let key = app.connect("lists@example.com").await.api_key;
