@@ -60,6 +60,9 @@ pub struct Settings {
     pub analysis_timeout: Duration,
     /// `MATTERCRAFT_MAX_UPLOAD_BYTES`: the largest part a file upload may have (100 MB).
     pub max_upload_bytes: u64,
+    /// `MATTERCRAFT_CAMPAIGN_MEMORY_MIB`: the most memory one running campaign may need, in
+    /// MiB (default 1024); larger campaigns are refused.
+    pub campaign_memory_mib: u64,
     /// `MATTERCRAFT_UPLOAD_IDLE_SECONDS`: an upload that sends no byte for this long is cut
     /// off (default 30).
     pub upload_idle_timeout: Duration,
@@ -189,6 +192,11 @@ impl Settings {
                 services::files::DEFAULT_UPLOAD_TIMEOUT.as_secs()
             );
         }
+        let campaign_memory_mib = parse_number(
+            get("MATTERCRAFT_CAMPAIGN_MEMORY_MIB"),
+            "MATTERCRAFT_CAMPAIGN_MEMORY_MIB",
+            (services::campaigns::DEFAULT_CAMPAIGN_MEMORY_BYTES >> 20) as usize,
+        )? as u64;
         let ws_recheck_seconds = parse_number(
             get("MATTERCRAFT_WS_RECHECK_SECONDS"),
             "MATTERCRAFT_WS_RECHECK_SECONDS",
@@ -208,6 +216,7 @@ impl Settings {
         services::mail::validate_sender(&mail_from)?;
         Ok(Self {
             smtp_url: smtp_url.map(SecretString::from),
+            campaign_memory_mib,
             mail_from,
             analysis_timeout,
             max_upload_bytes,
@@ -250,6 +259,7 @@ impl Settings {
             public_url: self.public_url.clone(),
             secure_cookies: self.secure_cookies(),
             signups_per_address_per_hour: i64::from(self.signups_per_hour),
+            campaign_memory_bytes: self.campaign_memory_mib.saturating_mul(1 << 20),
             analysis_timeout: self.analysis_timeout,
             max_upload_bytes: self.max_upload_bytes,
             upload_idle_timeout: self.upload_idle_timeout,

@@ -18,6 +18,11 @@
 //! `convergence_patience` iterations in a row (0 disables); budget spent → completed.
 //! Failed evaluations (or NaN/inf objectives) are kept but never trained on; infeasible points
 //! never enter the Pareto front. Deterministic for a seed.
+//!
+//! Cancellation ([`Campaign::with_cancel`]): training checks the flag before every sample,
+//! the acquisition before every candidate it scores; `ask` and `tell` then return
+//! [`CampaignError::Cancelled`] and leave the campaign as it was before the call, so the same
+//! call later (or a replay of the recorded iterations) gives what it would have given.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -26,12 +31,13 @@ use mdl::{Direction, Mdl, Method};
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
+use crate::cancel::{Cancel, Cancelled};
 use crate::cmaes::{self, CmaesConfig};
 use crate::encoding::{Encoder, Point, Value};
-use crate::hypervolume::hypervolume;
-use crate::pareto::non_dominated;
+use crate::hypervolume::{hypervolume_cancellable, HypervolumeError};
+use crate::pareto::{non_dominated, non_dominated_cancellable};
 use crate::sampling;
-use crate::surrogate::Surrogate;
+use crate::surrogate::{Surrogate, SurrogateError};
 
 /// Points of the acquisition scan placed around the current Pareto set.
 const LOCAL_SCAN: usize = 128;
@@ -191,6 +197,15 @@ pub enum CampaignError {
     /// Prior data or a pool can only be given before the first `ask`.
     #[error("prior data and pools must be given before the first batch")]
     AlreadyStarted,
+    /// The campaign's cancel flag was set; the call changed nothing.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl From<Cancelled> for CampaignError {
+    fn from(_: Cancelled) -> Self {
+        CampaignError::Cancelled
+    }
 }
 
 /// The finite set of points a pool-based campaign chooses from (e.g. a dataset's rows).
@@ -228,9 +243,11 @@ pub struct Campaign {
     /// Enough prior data to skip the space-filling initial design.
     skip_initial: bool,
     pool: Option<Pool>,
+    cancel: Cancel,
 }
 
-const ENSEMBLE: usize = 4;
+/// Members of the surrogate ensemble, each trained on its own thread.
+pub const ENSEMBLE: usize = 4;
 
 impl Campaign {
     /// A new campaign over `mdl`'s design space.
@@ -267,6 +284,7 @@ impl Campaign {
             prior: 0,
             skip_initial: false,
             pool: None,
+            cancel: Cancel::new(),
             mdl,
         };
         campaign.plan();
@@ -357,6 +375,13 @@ impl Campaign {
     /// Evaluations spent from the budget (prior data excluded).
     pub fn spent(&self) -> usize {
         self.evaluations.len() - self.prior
+    }
+
+    /// Makes `ask` and `tell` stop soon after `cancel` is set (see the module documentation).
+    #[must_use]
+    pub fn with_cancel(mut self, cancel: Cancel) -> Self {
+        self.cancel = cancel;
+        self
     }
 
     /// Sends every log line to `observer` (e.g. to persist or stream it).
@@ -460,16 +485,35 @@ impl Campaign {
     }
 
     /// The next batch to evaluate (the same batch again until it is told). Empty when the
-    /// campaign is over.
-    pub fn ask(&mut self) -> Vec<Candidate> {
+    /// campaign is over. [`CampaignError::Cancelled`] when the cancel flag is set before the
+    /// batch is chosen; the campaign is then as it was before the call.
+    pub fn ask(&mut self) -> Result<Vec<Candidate>, CampaignError> {
         if self.status != Status::Running || !self.pending.is_empty() {
-            return self.pending.clone();
+            return Ok(self.pending.clone());
         }
+        // What proposing changes before its last cancellable step.
+        let before = (
+            self.iteration,
+            self.rng.clone(),
+            self.sobol_offset,
+            self.last_loss,
+        );
+        match self.propose() {
+            Ok(batch) => Ok(batch),
+            Err(Cancelled) => {
+                (self.iteration, self.rng, self.sobol_offset, self.last_loss) = before;
+                Err(CampaignError::Cancelled)
+            }
+        }
+    }
+
+    fn propose(&mut self) -> Result<Vec<Candidate>, Cancelled> {
+        self.cancel.check()?;
         let opt = self.mdl.optimizer.clone();
         let spent = self.spent() as u32;
         if spent >= self.budget {
             self.status = Status::Completed;
-            return Vec::new();
+            return Ok(Vec::new());
         }
         self.iteration += 1;
         let first = self.iteration == 1 && !self.skip_initial;
@@ -488,17 +532,18 @@ impl Campaign {
         let random = opt.method == Method::Random;
         let proposals: Vec<(Point, Option<usize>)> = if self.pool.is_some() {
             let rows = if explore {
-                let cube = self.space_filling(n, random);
-                self.nearest_rows(&cube)
+                let cube = self.space_filling(n, random)?;
+                self.nearest_rows(&cube)?
             } else {
-                self.acquire_from_pool(n)
+                self.acquire_from_pool(n)?
             };
+            // Nothing is cancelled from here on.
             self.take_rows(rows)
         } else {
             let cube = if explore {
-                self.space_filling(n, random)
+                self.space_filling(n, random)?
             } else {
-                self.acquire(n)
+                self.acquire(n)?
             };
             cube.into_iter()
                 .map(|u| (self.encoder.decode(&u), None))
@@ -517,7 +562,7 @@ impl Campaign {
         }
         if proposals.is_empty() {
             self.status = Status::Completed;
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let iteration = self.iteration;
         self.pending = proposals
@@ -533,17 +578,18 @@ impl Campaign {
         for candidate in self.pending.clone() {
             self.log(Level::Debug, format!("Proposed {}", describe(&candidate)));
         }
-        self.pending.clone()
+        Ok(self.pending.clone())
     }
 
     /// For each unit-cube point, the nearest pool row not yet used or picked.
-    fn nearest_rows(&self, cube: &[Vec<f64>]) -> Vec<usize> {
+    fn nearest_rows(&self, cube: &[Vec<f64>]) -> Result<Vec<usize>, Cancelled> {
         let Some(pool) = &self.pool else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
         let mut taken = pool.used.clone();
         let mut rows = Vec::with_capacity(cube.len());
         for u in cube {
+            self.cancel.check()?;
             let best = pool
                 .encoded
                 .iter()
@@ -556,7 +602,7 @@ impl Campaign {
                 rows.push(i);
             }
         }
-        rows
+        Ok(rows)
     }
 
     /// Marks pool rows used and returns their points.
@@ -573,11 +619,12 @@ impl Campaign {
     }
 
     /// `n` feasible points (when possible) from the Sobol sequence or uniformly at random.
-    fn space_filling(&mut self, n: usize, random: bool) -> Vec<Vec<f64>> {
+    fn space_filling(&mut self, n: usize, random: bool) -> Result<Vec<Vec<f64>>, Cancelled> {
         let d = self.encoder.width();
         let mut chosen = Vec::with_capacity(n);
         let mut spare = Vec::new();
         for _ in 0..20 {
+            self.cancel.check()?;
             let batch = if random {
                 sampling::uniform(n, d, &mut self.rng)
             } else {
@@ -606,12 +653,12 @@ impl Campaign {
             );
             chosen.extend(spare.into_iter().take(n - chosen.len()));
         }
-        chosen
+        Ok(chosen)
     }
 
     /// Trains the surrogate on every usable evaluation. `None` (after logging why) when there
     /// is too little data or training fails.
-    fn fit(&mut self) -> Option<Fitted> {
+    fn fit(&mut self) -> Result<Option<Fitted>, Cancelled> {
         let train: Vec<(Vec<f64>, Vec<f64>)> = self
             .usable()
             .filter_map(|e| Some((self.encoder.encode(&e.parameters)?, self.minimised(e))))
@@ -621,31 +668,48 @@ impl Campaign {
                 Level::Warning,
                 "not enough successful evaluations to train a surrogate; sampling instead".into(),
             );
-            return None;
+            return Ok(None);
         };
         let (x, y): (Vec<Vec<f64>>, Vec<Vec<f64>>) = train.into_iter().unzip();
         let seed = self.rng.random::<u64>();
-        match Surrogate::train(&x, &y, &self.mdl.optimizer.surrogate, ENSEMBLE, seed) {
+        match Surrogate::train(
+            &x,
+            &y,
+            &self.mdl.optimizer.surrogate,
+            ENSEMBLE,
+            seed,
+            &self.cancel,
+        ) {
             Ok((model, report)) => {
                 self.last_loss = Some(report.loss);
                 self.log(
                     Level::Info,
                     format!("Training MLP surrogate (loss: {:.4})", report.loss),
                 );
-                Some(Fitted {
+                Ok(Some(Fitted {
                     model,
                     reference,
                     x,
                     y,
-                })
+                }))
             }
+            Err(SurrogateError::Cancelled) => Err(Cancelled),
             Err(e) => {
                 self.log(
                     Level::Warning,
                     format!("surrogate training failed ({e}); sampling instead"),
                 );
-                None
+                Ok(None)
             }
+        }
+    }
+
+    /// The hypervolume of `front` within `reference`, 0 when it cannot be computed.
+    fn front_volume(&self, front: &[Vec<f64>], reference: &[f64]) -> Result<f64, Cancelled> {
+        match hypervolume_cancellable(front, reference, &self.cancel) {
+            Ok(volume) => Ok(volume),
+            Err(HypervolumeError::Cancelled) => Err(Cancelled),
+            Err(_) => Ok(0.0),
         }
     }
 
@@ -673,7 +737,8 @@ impl Campaign {
             .collect();
         let mut with = front.to_vec();
         with.push(optimistic.clone());
-        let gain = hypervolume(&with, &fitted.reference).unwrap_or(0.0) - base;
+        // Once cancelled this is 0 at once; the caller's next check ends the search.
+        let gain = self.front_volume(&with, &fitted.reference).unwrap_or(0.0) - base;
         if gain > 0.0 {
             gain
         } else {
@@ -684,50 +749,56 @@ impl Campaign {
     /// Pool-based acquisition: the same criterion as [`Self::acquire`], maximised over the
     /// unused pool rows instead of the continuous box, with the same fantasy step between
     /// picks.
-    fn acquire_from_pool(&mut self, n: usize) -> Vec<usize> {
-        let Some(fitted) = self.fit() else {
-            let cube = self.space_filling(n, false);
+    fn acquire_from_pool(&mut self, n: usize) -> Result<Vec<usize>, Cancelled> {
+        let Some(fitted) = self.fit()? else {
+            let cube = self.space_filling(n, false)?;
             return self.nearest_rows(&cube);
         };
         let Some(pool) = &self.pool else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
         let mut free: Vec<usize> = (0..pool.points.len())
             .filter(|&i| !pool.used[i] && pool.encoded[i].is_some())
             .collect();
-        let mut front: Vec<Vec<f64>> = non_dominated(&fitted.y)
+        let mut front: Vec<Vec<f64>> = non_dominated_cancellable(&fitted.y, &self.cancel)?
             .into_iter()
             .map(|i| fitted.y[i].clone())
             .collect();
         let mut rows = Vec::with_capacity(n);
         for _ in 0..n {
-            let base = hypervolume(&front, &fitted.reference).unwrap_or(0.0);
-            let best = free
-                .iter()
-                .enumerate()
-                .filter_map(|(k, &i)| pool.encoded[i].as_ref().map(|u| (k, i, u)))
-                .map(|(k, i, u)| (k, i, self.score(&fitted, &front, base, u)))
-                .max_by(|a, b| a.2.total_cmp(&b.2));
+            let base = self.front_volume(&front, &fitted.reference)?;
+            let mut best: Option<(usize, usize, f64)> = None;
+            for (k, &i) in free.iter().enumerate() {
+                self.cancel.check()?;
+                let Some(u) = &pool.encoded[i] else {
+                    continue;
+                };
+                let value = self.score(&fitted, &front, base, u);
+                // The last of equal values, as `max_by` picks.
+                if best.is_none_or(|(_, _, b)| value.total_cmp(&b).is_ge()) {
+                    best = Some((k, i, value));
+                }
+            }
             let Some((k, i, _)) = best else {
                 break;
             };
             free.swap_remove(k);
             if let Some(u) = &pool.encoded[i] {
                 front.push(fitted.model.predict(u).mean);
-                let keep = non_dominated(&front);
+                let keep = non_dominated_cancellable(&front, &self.cancel)?;
                 front = keep.into_iter().map(|j| front[j].clone()).collect();
             }
             rows.push(i);
         }
-        rows
+        Ok(rows)
     }
 
-    fn acquire(&mut self, n: usize) -> Vec<Vec<f64>> {
-        let Some(fitted) = self.fit() else {
+    fn acquire(&mut self, n: usize) -> Result<Vec<Vec<f64>>, Cancelled> {
+        let Some(fitted) = self.fit()? else {
             return self.space_filling(n, false);
         };
         let (x, y) = (&fitted.x, &fitted.y);
-        let pareto_idx = non_dominated(y);
+        let pareto_idx = non_dominated_cancellable(y, &self.cancel)?;
         let mut front: Vec<Vec<f64>> = pareto_idx.iter().map(|&i| y[i].clone()).collect();
         let pareto_x: Vec<Vec<f64>> = pareto_idx.iter().map(|&i| x[i].clone()).collect();
         let d = self.encoder.width();
@@ -737,7 +808,7 @@ impl Campaign {
         for _ in 0..n {
             let (scan_seed, cma_seed): (u32, u64) = (self.rng.random(), self.rng.random());
             let local = self.around(&pareto_x, LOCAL_SCAN, LOCAL_STEP);
-            let base = hypervolume(&front, &fitted.reference).unwrap_or(0.0);
+            let base = self.front_volume(&front, &fitted.reference)?;
             let score = |u: &[f64]| -> f64 { self.score(&fitted, &front, base, u) };
             // Best of a scan, then CMA-ES from there. The scan mixes a Sobol sample of the
             // whole box with small moves around the current Pareto set: with a few dozen
@@ -745,9 +816,8 @@ impl Campaign {
             // space-filling sample of the box seldom lands.
             let mut scan = sampling::sobol(256, d, scan_seed, 0);
             scan.extend(local);
-            let start = scan
-                .iter()
-                .max_by(|a, b| score(a).total_cmp(&score(b)))
+            let start = self
+                .best_of(&scan, &score)?
                 .cloned()
                 .unwrap_or_else(|| vec![0.5; d]);
             let result = cmaes::minimize(
@@ -759,8 +829,9 @@ impl Campaign {
                     max_evaluations: 600 + 60 * d,
                     max_restarts: 1,
                     seed: cma_seed,
+                    cancel: self.cancel.clone(),
                 },
-            );
+            )?;
             let mut u = self
                 .encoder
                 .encode(&self.encoder.decode(&result.x))
@@ -768,7 +839,7 @@ impl Campaign {
             // Never propose a point already evaluated or chosen: fall back to the best distinct
             // point of the scan.
             if taken.iter().any(|t| too_close(t, &u)) {
-                if let Some(alt) = scan
+                let distinct: Vec<Vec<f64>> = scan
                     .iter()
                     .map(|s| {
                         self.encoder
@@ -776,19 +847,37 @@ impl Campaign {
                             .unwrap_or_else(|| s.clone())
                     })
                     .filter(|s| !taken.iter().any(|t| too_close(t, s)))
-                    .max_by(|a, b| score(a).total_cmp(&score(b)))
-                {
-                    u = alt;
+                    .collect();
+                if let Some(alt) = self.best_of(&distinct, &score)? {
+                    u = alt.clone();
                 }
             }
             let fantasy = fitted.model.predict(&u).mean;
             front.push(fantasy);
-            let keep = non_dominated(&front);
+            let keep = non_dominated_cancellable(&front, &self.cancel)?;
             front = keep.into_iter().map(|i| front[i].clone()).collect();
             taken.push(u.clone());
             chosen.push(u);
         }
-        chosen
+        Ok(chosen)
+    }
+
+    /// The point of `points` with the highest `score` (the last of equal ones), checking the
+    /// cancel flag before each.
+    fn best_of<'p>(
+        &self,
+        points: &'p [Vec<f64>],
+        score: &impl Fn(&[f64]) -> f64,
+    ) -> Result<Option<&'p Vec<f64>>, Cancelled> {
+        let mut best: Option<(&Vec<f64>, f64)> = None;
+        for p in points {
+            self.cancel.check()?;
+            let value = score(p);
+            if best.is_none_or(|(_, b)| value.total_cmp(&b).is_ge()) {
+                best = Some((p, value));
+            }
+        }
+        Ok(best.map(|(p, _)| p))
     }
 
     /// `n` points, each a random member of `centres` moved by up to `step` in every
@@ -808,6 +897,8 @@ impl Campaign {
     }
 
     /// Records the results of the pending batch and closes the iteration.
+    /// [`CampaignError::Cancelled`] when the cancel flag is set before the new front's
+    /// hypervolume is known; the campaign is then as it was before the call.
     pub fn tell(
         &mut self,
         results: &[(String, Outcome)],
@@ -815,6 +906,7 @@ impl Campaign {
         if self.pending.is_empty() {
             return Err(CampaignError::NothingPending);
         }
+        self.cancel.check()?;
         let pending_ids: HashSet<&str> = self.pending.iter().map(|c| c.id.as_str()).collect();
         if let Some((id, _)) = results
             .iter()
@@ -860,7 +952,17 @@ impl Campaign {
             });
         }
         let failed = recorded.iter().filter(|e| e.objectives.is_none()).count();
+        let known = self.evaluations.len();
         self.evaluations.extend(recorded);
+        let reference = self.reference.clone().or_else(|| self.initial_reference());
+        let (hv, pareto_size) = match self.front_and_volume(reference.as_deref()) {
+            Ok(done) => done,
+            Err(Cancelled) => {
+                self.evaluations.truncate(known);
+                return Err(CampaignError::Cancelled);
+            }
+        };
+        self.reference = reference;
         self.pending.clear();
         if failed > 0 {
             self.log(
@@ -868,19 +970,6 @@ impl Campaign {
                 format!("{failed} evaluations failed; they are kept but not used for training"),
             );
         }
-        if self.reference.is_none() {
-            self.reference = self.initial_reference();
-        }
-        let front: Vec<Vec<f64>> = self
-            .pareto_front()
-            .iter()
-            .map(|e| self.minimised(e))
-            .collect();
-        let hv = self
-            .reference
-            .as_ref()
-            .and_then(|r| hypervolume(&front, r).ok())
-            .unwrap_or(0.0);
         let previous = self.history.last().copied().unwrap_or(0.0);
         let improvement = if previous > 0.0 {
             (hv - previous) / previous
@@ -916,9 +1005,8 @@ impl Campaign {
         self.log(
             Level::Info,
             format!(
-                "Hypervolume {hv:.6} ({:+.2}%), Pareto front: {} points",
+                "Hypervolume {hv:.6} ({:+.2}%), Pareto front: {pareto_size} points",
                 improvement * 100.0,
-                front.len()
             ),
         );
         if self.status != Status::Running {
@@ -929,11 +1017,26 @@ impl Campaign {
             evaluations_completed: self.spent(),
             hypervolume: hv,
             hypervolume_improvement: improvement,
-            pareto_size: front.len(),
+            pareto_size,
             surrogate_loss: self.last_loss.take(),
             status: self.status,
         };
         Ok(summary)
+    }
+
+    /// The hypervolume of the feasible Pareto front within `reference` (0 without one) and the
+    /// front's size.
+    fn front_and_volume(&self, reference: Option<&[f64]>) -> Result<(f64, usize), Cancelled> {
+        let points: Vec<Vec<f64>> = self.usable().map(|e| self.minimised(e)).collect();
+        let front: Vec<Vec<f64>> = non_dominated_cancellable(&points, &self.cancel)?
+            .into_iter()
+            .map(|i| points[i].clone())
+            .collect();
+        let volume = match reference {
+            Some(r) => self.front_volume(&front, r)?,
+            None => 0.0,
+        };
+        Ok((volume, front.len()))
     }
 
     /// The objectives' reference points when all are given; otherwise the nadir of the
@@ -970,7 +1073,9 @@ impl Campaign {
     /// Runs to the end with `evaluate` answering every candidate.
     pub fn run_with(&mut self, mut evaluate: impl FnMut(&Point) -> Outcome) -> Status {
         loop {
-            let batch = self.ask();
+            let Ok(batch) = self.ask() else {
+                return self.status;
+            };
             if batch.is_empty() {
                 return self.status;
             }

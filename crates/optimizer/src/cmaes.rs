@@ -4,9 +4,12 @@
 //! Candidates outside the cube are evaluated at their projection onto it plus a quadratic
 //! penalty on the distance, so the search is pushed back inside while the distribution's
 //! updates stay unbiased. After a run stagnates, the search restarts from a random point with
-//! twice the population (Auger & Hansen 2005), until the evaluation budget is spent.
+//! twice the population (Auger & Hansen 2005), until the evaluation budget is spent. The
+//! configuration's [`Cancel`] flag is checked before every evaluation.
 
 use rand::{Rng, SeedableRng};
+
+use crate::cancel::{Cancel, Cancelled};
 
 /// Settings of a minimisation.
 #[derive(Debug, Clone)]
@@ -21,6 +24,8 @@ pub struct CmaesConfig {
     pub max_restarts: usize,
     /// Seed; the same seed gives the same search.
     pub seed: u64,
+    /// Ends the search with `Err(Cancelled)` once set.
+    pub cancel: Cancel,
 }
 
 impl Default for CmaesConfig {
@@ -31,6 +36,7 @@ impl Default for CmaesConfig {
             max_evaluations: 10_000,
             max_restarts: 4,
             seed: 0,
+            cancel: Cancel::new(),
         }
     }
 }
@@ -48,8 +54,13 @@ pub struct CmaesResult {
     pub restarts: usize,
 }
 
-/// Minimises `f` over `[0, 1]^d` starting around `x0` (clamped into the cube).
-pub fn minimize(mut f: impl FnMut(&[f64]) -> f64, x0: &[f64], config: &CmaesConfig) -> CmaesResult {
+/// Minimises `f` over `[0, 1]^d` starting around `x0` (clamped into the cube); `Err` when the
+/// configuration's cancel flag was set before the search ended.
+pub fn minimize(
+    mut f: impl FnMut(&[f64]) -> f64,
+    x0: &[f64],
+    config: &CmaesConfig,
+) -> Result<CmaesResult, Cancelled> {
     let d = x0.len().max(1);
     let mut rng = rand::rngs::StdRng::seed_from_u64(config.seed);
     let base_lambda = config
@@ -68,11 +79,11 @@ pub fn minimize(mut f: impl FnMut(&[f64]) -> f64, x0: &[f64], config: &CmaesConf
             break;
         }
         let lambda = base_lambda << restart.min(10);
-        run(&mut f, &start, lambda, config, &mut rng, &mut best);
+        run(&mut f, &start, lambda, config, &mut rng, &mut best)?;
         best.restarts = restart;
         start = (0..d).map(|_| rng.random::<f64>()).collect();
     }
-    best
+    Ok(best)
 }
 
 fn gaussian(rng: &mut impl Rng) -> f64 {
@@ -90,7 +101,7 @@ fn run(
     config: &CmaesConfig,
     rng: &mut impl Rng,
     best: &mut CmaesResult,
-) {
+) -> Result<(), Cancelled> {
     let n = x0.len();
     let nf = n as f64;
     let mu = lambda / 2;
@@ -119,7 +130,7 @@ fn run(
 
     loop {
         if best.evaluations + lambda > config.max_evaluations {
-            return;
+            return Ok(());
         }
         // Sample λ candidates: x = m + σ B D z.
         let mut population: Vec<(f64, Vec<f64>)> = Vec::with_capacity(lambda);
@@ -131,6 +142,7 @@ fn run(
             let x: Vec<f64> = mean.iter().zip(&y).map(|(m, yi)| m + sigma * yi).collect();
             let inside: Vec<f64> = x.iter().map(|v| v.clamp(0.0, 1.0)).collect();
             let outside: f64 = x.iter().zip(&inside).map(|(a, b)| (a - b).powi(2)).sum();
+            config.cancel.check()?;
             let value = f(&inside);
             best.evaluations += 1;
             let value = if value.is_nan() { f64::INFINITY } else { value };
@@ -218,7 +230,7 @@ fn run(
             hi - lo < 1e-12 * (1.0 + lo.abs())
         };
         if sigma * max_d < 1e-11 || max_d / min_d > 1e7 || flat || !sigma.is_finite() {
-            return;
+            return Ok(());
         }
     }
 }
@@ -307,7 +319,8 @@ mod tests {
                 max_evaluations: 6000,
                 ..CmaesConfig::default()
             },
-        );
+        )
+        .unwrap();
         assert!(r.value < 1e-10, "{r:?}");
         assert!(r.x.iter().all(|v| (v - 0.3).abs() < 1e-4));
     }
@@ -321,7 +334,8 @@ mod tests {
                 max_evaluations: 20_000,
                 ..CmaesConfig::default()
             },
-        );
+        )
+        .unwrap();
         assert!(r.value < 1e-8, "{r:?}");
     }
 
@@ -334,7 +348,8 @@ mod tests {
                 max_evaluations: 4000,
                 ..CmaesConfig::default()
             },
-        );
+        )
+        .unwrap();
         assert!(r.x.iter().all(|v| (0.0..=1.0).contains(v)));
         assert!(r.value < 1e-6, "{r:?}");
     }
@@ -350,7 +365,8 @@ mod tests {
                 seed: 3,
                 ..CmaesConfig::default()
             },
-        );
+        )
+        .unwrap();
         let ipop = minimize(
             rastrigin,
             &[0.8; 5],
@@ -360,7 +376,8 @@ mod tests {
                 seed: 3,
                 ..CmaesConfig::default()
             },
-        );
+        )
+        .unwrap();
         assert!(
             ipop.value <= single.value,
             "{} vs {}",
@@ -379,10 +396,33 @@ mod tests {
             ..CmaesConfig::default()
         };
         let f = |x: &[f64]| if x[0] > 0.7 { f64::NAN } else { sphere(x) };
-        let a = minimize(f, &[0.5; 3], &cfg);
-        let b = minimize(f, &[0.5; 3], &cfg);
+        let a = minimize(f, &[0.5; 3], &cfg).unwrap();
+        let b = minimize(f, &[0.5; 3], &cfg).unwrap();
         assert_eq!(a, b);
         assert!(a.value.is_finite());
+    }
+
+    #[test]
+    fn a_set_flag_ends_the_search_at_the_next_evaluation() {
+        let cfg = CmaesConfig {
+            max_evaluations: usize::MAX,
+            max_restarts: 1000,
+            ..CmaesConfig::default()
+        };
+        let mut calls = 0;
+        let result = minimize(
+            |x| {
+                calls += 1;
+                if calls == 500 {
+                    cfg.cancel.cancel();
+                }
+                rastrigin(x)
+            },
+            &[0.8; 5],
+            &cfg,
+        );
+        assert_eq!(result, Err(Cancelled));
+        assert_eq!(calls, 500, "no evaluation after the flag was set");
     }
 
     #[test]

@@ -23,6 +23,8 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
+use crate::cancel::{self, Cancel, Cancelled};
+
 /// Why a hypervolume cannot be computed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum HypervolumeError {
@@ -45,10 +47,37 @@ pub enum HypervolumeError {
         /// The point's position in the input (`usize::MAX` for the reference point).
         index: usize,
     },
+    /// The computation's [`Cancel`] flag was set.
+    #[error("the hypervolume computation was cancelled")]
+    Cancelled,
+}
+
+impl From<Cancelled> for HypervolumeError {
+    fn from(_: Cancelled) -> Self {
+        HypervolumeError::Cancelled
+    }
 }
 
 /// The hypervolume dominated by `points` (minimisation) within `reference`.
 pub fn hypervolume(points: &[Vec<f64>], reference: &[f64]) -> Result<f64, HypervolumeError> {
+    hypervolume_of(points, reference, None)
+}
+
+/// [`hypervolume`], ending with [`HypervolumeError::Cancelled`] soon after `cancel` is set
+/// (four or more objectives check it between points; fewer take O(n log n) anyway).
+pub fn hypervolume_cancellable(
+    points: &[Vec<f64>],
+    reference: &[f64],
+    cancel: &Cancel,
+) -> Result<f64, HypervolumeError> {
+    hypervolume_of(points, reference, Some(cancel))
+}
+
+fn hypervolume_of(
+    points: &[Vec<f64>],
+    reference: &[f64],
+    cancel: Option<&Cancel>,
+) -> Result<f64, HypervolumeError> {
     let m = reference.len();
     if m == 0 {
         return Err(HypervolumeError::EmptyReference);
@@ -64,12 +93,20 @@ pub fn hypervolume(points: &[Vec<f64>], reference: &[f64]) -> Result<f64, Hyperv
         }
         flat.extend_from_slice(p);
     }
-    hypervolume_flat(&flat, reference)
+    flat_of(&flat, reference, cancel)
 }
 
 /// [`hypervolume`] over points stored one after another in `data` (`data.len()` must be a
 /// multiple of `reference.len()`).
 pub fn hypervolume_flat(data: &[f64], reference: &[f64]) -> Result<f64, HypervolumeError> {
+    flat_of(data, reference, None)
+}
+
+fn flat_of(
+    data: &[f64],
+    reference: &[f64],
+    cancel: Option<&Cancel>,
+) -> Result<f64, HypervolumeError> {
     let m = reference.len();
     if m == 0 {
         return Err(HypervolumeError::EmptyReference);
@@ -102,7 +139,8 @@ pub fn hypervolume_flat(data: &[f64], reference: &[f64]) -> Result<f64, Hypervol
         _ => wfg(
             kept.chunks_exact(m).map(<[f64]>::to_vec).collect(),
             reference,
-        ),
+            cancel,
+        )?,
     })
 }
 
@@ -266,18 +304,26 @@ impl Stair {
 
 /// Four objectives: a sweep on the fourth objective adding each point's exclusive 3-D
 /// contribution to the 3-D front of the earlier points, kept sorted by x.
-fn hv4(points: &mut [[f64; 4]], r: &[f64]) -> f64 {
-    hv4_with(points, r, &mut Scratch::default())
+fn hv4(points: &mut [[f64; 4]], r: &[f64], cancel: Option<&Cancel>) -> Result<f64, Cancelled> {
+    hv4_with(points, r, &mut Scratch::default(), cancel)
 }
 
 /// [`hv4`] with buffers reused across calls (the five-objective case makes one per point).
-fn hv4_with(points: &mut [[f64; 4]], r: &[f64], scratch: &mut Scratch) -> f64 {
+fn hv4_with(
+    points: &mut [[f64; 4]],
+    r: &[f64],
+    scratch: &mut Scratch,
+    cancel: Option<&Cancel>,
+) -> Result<f64, Cancelled> {
     points.sort_unstable_by(|a, b| a[3].total_cmp(&b[3]));
     let mut front = std::mem::take(&mut scratch.front);
     front.clear();
     let mut volume3 = 0.0;
     let mut volume = 0.0;
     for (i, p) in points.iter().enumerate() {
+        // Each contribution reads the front once: a check per point costs nothing in
+        // comparison.
+        cancel::check(cancel)?;
         let q = [p[0], p[1], p[2]];
         if let Some(c) = contribution3(&front, q, r, scratch) {
             volume3 += c;
@@ -299,7 +345,7 @@ fn hv4_with(points: &mut [[f64; 4]], r: &[f64], scratch: &mut Scratch) -> f64 {
         volume += volume3 * (next_w - p[3]);
     }
     scratch.front = front;
-    volume
+    Ok(volume)
 }
 
 /// Buffers reused across contributions.
@@ -420,14 +466,20 @@ fn far(keep: bool) -> f64 {
 }
 
 /// Five or more objectives: WFG with dimension reduction down to [`hv4`].
-fn wfg(mut points: Vec<Vec<f64>>, r: &[f64]) -> f64 {
+fn wfg(mut points: Vec<Vec<f64>>, r: &[f64], cancel: Option<&Cancel>) -> Result<f64, Cancelled> {
     let m = r.len();
     match m {
-        2 => return hv2(points.iter().map(|p| [p[0], p[1]]).collect(), r[0], r[1]),
-        3 => return hv3(points.iter().map(|p| [p[0], p[1], p[2]]).collect(), r),
+        2 => {
+            return Ok(hv2(
+                points.iter().map(|p| [p[0], p[1]]).collect(),
+                r[0],
+                r[1],
+            ))
+        }
+        3 => return Ok(hv3(points.iter().map(|p| [p[0], p[1], p[2]]).collect(), r)),
         4 => {
             let mut four: Vec<[f64; 4]> = points.iter().map(|p| [p[0], p[1], p[2], p[3]]).collect();
-            return hv4(&mut four, r);
+            return hv4(&mut four, r, cancel);
         }
         _ => {}
     }
@@ -442,10 +494,11 @@ fn wfg(mut points: Vec<Vec<f64>>, r: &[f64]) -> f64 {
             .iter()
             .map(|p| [p[0], p[1], p[2], p[3], p[4]])
             .collect();
-        return volume5(&five, r);
+        return volume5(&five, r, cancel);
     }
     let mut limit: Vec<Vec<f64>> = Vec::new();
     for (i, p) in points.iter().enumerate() {
+        cancel::check(cancel)?;
         let inclusive: f64 = p[..last].iter().zip(lower).map(|(v, r)| r - v).product();
         limit.clear();
         for q in &points[i + 1..] {
@@ -463,11 +516,11 @@ fn wfg(mut points: Vec<Vec<f64>>, r: &[f64]) -> f64 {
             if last > 4 {
                 keep_non_dominated(&mut limit);
             }
-            wfg(std::mem::take(&mut limit), lower)
+            wfg(std::mem::take(&mut limit), lower, cancel)?
         };
         volume += (r[last] - p[last]) * (inclusive - covered);
     }
-    volume
+    Ok(volume)
 }
 
 /// Five objectives, WFG over `points` sorted by decreasing fifth objective: each point's
@@ -479,7 +532,7 @@ fn wfg(mut points: Vec<Vec<f64>>, r: &[f64]) -> f64 {
 /// beyond it on that axis. One branch-free pass finds the four slabs (and whether some point
 /// covers p entirely, making its exclusive volume zero); only the points inside all four go on,
 /// each checked against the last few kept ones.
-fn volume5(points: &[[f64; 5]], r: &[f64]) -> f64 {
+fn volume5(points: &[[f64; 5]], r: &[f64], cancel: Option<&Cancel>) -> Result<f64, Cancelled> {
     const RECENT: usize = 8;
     let lower = [r[0], r[1], r[2], r[3]];
     let mut volume = 0.0;
@@ -487,6 +540,7 @@ fn volume5(points: &[[f64; 5]], r: &[f64]) -> f64 {
     let mut limit: Vec<[f64; 4]> = Vec::with_capacity(points.len());
     let mut scratch = Scratch::default();
     for (i, p) in points.iter().enumerate() {
+        cancel::check(cancel)?;
         let later = &points[i + 1..];
         // One pass: the slabs, and (written always, kept when inside the slabs found so far)
         // the clamped points that may matter.
@@ -550,11 +604,11 @@ fn volume5(points: &[[f64; 5]], r: &[f64]) -> f64 {
         let covered = if limit.is_empty() {
             0.0
         } else {
-            hv4_with(&mut limit, &lower, &mut scratch)
+            hv4_with(&mut limit, &lower, &mut scratch, cancel)?
         };
         volume += (r[4] - p[4]) * (inclusive - covered);
     }
-    volume
+    Ok(volume)
 }
 
 /// Removes dominated and duplicate points (minimisation), keeping the order of the rest.
@@ -693,6 +747,28 @@ mod tests {
             hypervolume(&base, &r).unwrap(),
             hypervolume(&noisy, &r).unwrap()
         ));
+    }
+
+    #[test]
+    fn a_set_flag_stops_a_many_objective_computation() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let cancel = Cancel::new();
+        for m in 4..=6 {
+            let points: Vec<Vec<f64>> = (0..50)
+                .map(|_| (0..m).map(|_| rng.random::<f64>()).collect())
+                .collect();
+            let r = vec![1.1; m];
+            assert_eq!(
+                hypervolume_cancellable(&points, &r, &cancel),
+                hypervolume(&points, &r)
+            );
+        }
+        cancel.cancel();
+        let points: Vec<Vec<f64>> = (0..50).map(|i| vec![f64::from(i) / 50.0; 5]).collect();
+        assert_eq!(
+            hypervolume_cancellable(&points, &[1.1; 5], &cancel),
+            Err(HypervolumeError::Cancelled)
+        );
     }
 
     #[test]

@@ -1,6 +1,15 @@
 //! Pareto tools for minimisation: dominance, non-dominated filtering and sorting, crowding
 //! distance, knee point and each point's exclusive hypervolume contribution.
+//!
+//! Non-dominated filtering costs O(n log n) for two and three objectives (a sweep over the
+//! points sorted lexicographically; for three, a balanced tree keeps the two-dimensional
+//! staircase of the kept points) and O(n × front) for more (each point is checked against the
+//! front found so far; in lexicographic order every dominator comes first).
 
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use crate::cancel::{self, Cancel, Cancelled};
 use crate::hypervolume::{hypervolume, HypervolumeError};
 
 /// True when `a` is at least as good as `b` everywhere and better somewhere.
@@ -16,10 +25,167 @@ pub fn dominates(a: &[f64], b: &[f64]) -> bool {
 }
 
 /// Indices of the points no other point dominates (the first Pareto front), ascending.
+/// Duplicates of a front point are all kept.
 pub fn non_dominated(points: &[Vec<f64>]) -> Vec<usize> {
-    (0..points.len())
-        .filter(|&i| !points.iter().any(|q| dominates(q, &points[i])))
-        .collect()
+    // Without a flag nothing cancels.
+    front(points, None).unwrap_or_default()
+}
+
+/// [`non_dominated`], stopping with `Err(Cancelled)` soon after `cancel` is set.
+pub fn non_dominated_cancellable(
+    points: &[Vec<f64>],
+    cancel: &Cancel,
+) -> Result<Vec<usize>, Cancelled> {
+    front(points, Some(cancel))
+}
+
+fn front(points: &[Vec<f64>], cancel: Option<&Cancel>) -> Result<Vec<usize>, Cancelled> {
+    let Some(first) = points.first() else {
+        return Ok(Vec::new());
+    };
+    let m = first.len();
+    // NaN is unordered and rows of different lengths compare over their common prefix:
+    // only the definition itself is safe for them.
+    if points
+        .iter()
+        .any(|p| p.len() != m || p.iter().any(|v| v.is_nan()))
+    {
+        return naive(points, cancel);
+    }
+    let mut order: Vec<usize> = (0..points.len()).collect();
+    // Lexicographic order puts every dominator before the points it dominates (-0.0 and 0.0
+    // compare equal here, as they do in `dominates`).
+    order.sort_unstable_by(|&a, &b| lexicographic(&points[a], &points[b]));
+    let mut kept = match m {
+        2 => front2(points, &order),
+        3 => front3(points, &order),
+        _ => front_general(points, &order, cancel)?,
+    };
+    kept.sort_unstable();
+    Ok(kept)
+}
+
+fn lexicographic(a: &[f64], b: &[f64]) -> Ordering {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| x.partial_cmp(y).unwrap_or(Ordering::Equal))
+        .find(|o| o.is_ne())
+        .unwrap_or(Ordering::Equal)
+}
+
+/// The definition, O(n²): for inputs with NaN or rows of different lengths.
+fn naive(points: &[Vec<f64>], cancel: Option<&Cancel>) -> Result<Vec<usize>, Cancelled> {
+    let mut kept = Vec::new();
+    for (i, p) in points.iter().enumerate() {
+        cancel::check(cancel)?;
+        if !points.iter().any(|q| dominates(q, p)) {
+            kept.push(i);
+        }
+    }
+    Ok(kept)
+}
+
+/// Two objectives, `order` lexicographic: among the points sharing an x, only those with the
+/// group's lowest y can be kept, and they are when every point of a smaller x has a larger y.
+fn front2(points: &[Vec<f64>], order: &[usize]) -> Vec<usize> {
+    let mut kept = Vec::new();
+    // The lowest y of the points with a smaller x.
+    let mut best_y: Option<f64> = None;
+    let mut start = 0;
+    while start < order.len() {
+        let x = points[order[start]][0];
+        let mut end = start;
+        while end < order.len() && points[order[end]][0] == x {
+            end += 1;
+        }
+        // Sorted by y within the group: the lowest comes first.
+        let low = points[order[start]][1];
+        if best_y.is_none_or(|best| low < best) {
+            kept.extend(
+                order[start..end]
+                    .iter()
+                    .copied()
+                    .take_while(|&i| points[i][1] == low),
+            );
+            best_y = Some(low);
+        }
+        start = end;
+    }
+    kept
+}
+
+/// A total order on f64 without NaN in which -0.0 equals 0.0, for tree keys.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Key(f64);
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.0 + 0.0).total_cmp(&(other.0 + 0.0))
+    }
+}
+
+/// Three objectives, `order` lexicographic: a point is dominated exactly when an earlier,
+/// different point is at or below it in y and z. The kept points' (y, z) staircase (y
+/// ascending, z descending) answers that with one lookup: the step at or left of y has the
+/// lowest z of all points up to y. Identical points are looked up together and all kept or
+/// all dropped.
+fn front3(points: &[Vec<f64>], order: &[usize]) -> Vec<usize> {
+    let mut stair: BTreeMap<Key, f64> = BTreeMap::new();
+    let mut kept = Vec::new();
+    let mut start = 0;
+    while start < order.len() {
+        let p = &points[order[start]];
+        let mut end = start + 1;
+        while end < order.len() && lexicographic(&points[order[end]], p).is_eq() {
+            end += 1;
+        }
+        let (y, z) = (p[1], p[2]);
+        let covered = stair
+            .range(..=Key(y))
+            .next_back()
+            .is_some_and(|(_, &low_z)| low_z <= z);
+        if !covered {
+            kept.extend_from_slice(&order[start..end]);
+            // Steps at or right of y and at or above z are covered by the new one from now on.
+            let beaten: Vec<Key> = stair
+                .range(Key(y)..)
+                .take_while(|(_, &step_z)| step_z >= z)
+                .map(|(k, _)| *k)
+                .collect();
+            for k in beaten {
+                stair.remove(&k);
+            }
+            stair.insert(Key(y), z);
+        }
+        start = end;
+    }
+    kept
+}
+
+/// Four or more objectives, `order` lexicographic: each point against the front so far (a
+/// dominated dominator is itself dominated by a front point that came earlier still).
+fn front_general(
+    points: &[Vec<f64>],
+    order: &[usize],
+    cancel: Option<&Cancel>,
+) -> Result<Vec<usize>, Cancelled> {
+    let mut kept: Vec<usize> = Vec::new();
+    for &i in order {
+        cancel::check(cancel)?;
+        let p = &points[i];
+        if !kept.iter().any(|&k| dominates(&points[k], p)) {
+            kept.push(i);
+        }
+    }
+    Ok(kept)
 }
 
 /// Fronts in order (fast non-dominated sorting, Deb et al. 2002): front 0 is non-dominated,
@@ -143,10 +309,100 @@ pub fn hypervolume_contributions(
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn pts(raw: &[&[f64]]) -> Vec<Vec<f64>> {
         raw.iter().map(|p| p.to_vec()).collect()
+    }
+
+    /// The definition itself.
+    fn by_definition(points: &[Vec<f64>]) -> Vec<usize> {
+        (0..points.len())
+            .filter(|&i| !points.iter().any(|q| dominates(q, &points[i])))
+            .collect()
+    }
+
+    /// Coordinates from a small set (ties and duplicates are common), with signed zeros and
+    /// infinities; NaN only where `nan` allows.
+    fn coordinate(nan: bool) -> BoxedStrategy<f64> {
+        let common = prop_oneof![
+            8 => (0..6_u8).prop_map(|v| f64::from(v) / 5.0),
+            4 => -1.0..1.0_f64,
+            1 => Just(-0.0),
+            1 => Just(f64::INFINITY),
+            1 => Just(f64::NEG_INFINITY),
+        ];
+        if nan {
+            prop_oneof![20 => common, 1 => Just(f64::NAN)].boxed()
+        } else {
+            common.boxed()
+        }
+    }
+
+    fn point_sets(nan: bool) -> impl Strategy<Value = Vec<Vec<f64>>> {
+        (1..=6_usize).prop_flat_map(move |m| {
+            prop::collection::vec(prop::collection::vec(coordinate(nan), m), 0..60)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn the_fast_filter_keeps_exactly_the_points_nothing_dominates(points in point_sets(false)) {
+            prop_assert_eq!(non_dominated(&points), by_definition(&points));
+        }
+
+        #[test]
+        fn nan_and_ragged_rows_still_follow_the_definition(
+            points in point_sets(true),
+            cut in 0..3_usize,
+        ) {
+            let mut points = points;
+            if let Some(last) = points.last_mut() {
+                last.truncate(last.len().saturating_sub(cut));
+            }
+            prop_assert_eq!(non_dominated(&points), by_definition(&points));
+        }
+    }
+
+    #[test]
+    fn a_large_two_objective_front_is_filtered_in_n_log_n_not_n_squared() {
+        // 200 000 mutually non-dominated points: the definition would make 4·10¹⁰ checks.
+        let n = 200_000;
+        let points: Vec<Vec<f64>> = (0..n)
+            .map(|i| {
+                let t = i as f64 / n as f64;
+                vec![t, 1.0 - t]
+            })
+            .collect();
+        let started = std::time::Instant::now();
+        assert_eq!(non_dominated(&points).len(), n);
+        let mut cube: Vec<Vec<f64>> = (0..n)
+            .map(|i| {
+                let (a, b) = (i % 450, i / 450);
+                let (u, v) = (a as f64 / 450.0, b as f64 / 450.0);
+                vec![u, v, 2.0 - u - v]
+            })
+            .collect();
+        cube.push(vec![-1.0, -1.0, -1.0]);
+        assert_eq!(non_dominated(&cube), vec![n]);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_set_flag_stops_the_many_objective_filter() {
+        let points: Vec<Vec<f64>> = (0..1000).map(|i| vec![f64::from(i); 4]).collect();
+        let cancel = Cancel::new();
+        assert_eq!(non_dominated_cancellable(&points, &cancel), Ok(vec![0]));
+        cancel.cancel();
+        assert_eq!(non_dominated_cancellable(&points, &cancel), Err(Cancelled));
     }
 
     #[test]

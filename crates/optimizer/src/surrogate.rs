@@ -7,11 +7,18 @@
 //! early when the loss on a held-out fifth has not improved for `early_stopping_patience` epochs
 //! (its best weights are kept). Members differ by initialisation and data order; the spread of
 //! their predictions is the uncertainty. Deterministic for a seed.
+//!
+//! Memory while training, per member (one thread each): the weights, Adam's two moments, the
+//! best weights so far and one gradient buffer, all the size of the network and allocated
+//! once (see [`crate::memory`]). Training checks its [`Cancel`] flag before every layer it
+//! initialises and every sample it learns from.
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
 use mdl::{Activation, SurrogateConfig};
+
+use crate::cancel::{Cancel, Cancelled};
 
 /// Why a surrogate cannot be trained.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -22,6 +29,9 @@ pub enum SurrogateError {
     /// Rows of different lengths or non-finite values.
     #[error("training data is malformed: {0}")]
     BadData(String),
+    /// The [`Cancel`] flag was set during training.
+    #[error("training was cancelled")]
+    Cancelled,
 }
 
 /// A prediction for one point.
@@ -81,23 +91,31 @@ fn act_grad(a: Activation, x: f64) -> f64 {
 }
 
 impl Mlp {
-    fn new(sizes: &[usize], activation: Activation, rng: &mut impl Rng) -> Self {
+    /// Random weights for layers of `sizes`; the flag is checked before each layer (a wide
+    /// layer takes a quarter of a million draws).
+    fn new(
+        sizes: &[usize],
+        activation: Activation,
+        rng: &mut impl Rng,
+        cancel: &Cancel,
+    ) -> Result<Self, Cancelled> {
         let layers = sizes
             .windows(2)
             .map(|w| {
+                cancel.check()?;
                 // He initialisation for ReLU-like units, Glorot-like for tanh.
                 let scale = match activation {
                     Activation::Tanh => (1.0 / w[0] as f64).sqrt(),
                     _ => (2.0 / w[0] as f64).sqrt(),
                 };
-                Layer {
+                Ok(Layer {
                     w: (0..w[0] * w[1]).map(|_| scale * normal(rng)).collect(),
                     b: vec![0.0; w[1]],
                     inputs: w[0],
-                }
+                })
             })
-            .collect();
-        Self { layers, activation }
+            .collect::<Result<_, Cancelled>>()?;
+        Ok(Self { layers, activation })
     }
 
     fn forward(&self, x: &[f64]) -> Vec<f64> {
@@ -219,6 +237,14 @@ fn normal(rng: &mut impl Rng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
+/// Copies `from`'s weights into `to` (same shapes) without allocating.
+fn copy_weights(to: &mut [Layer], from: &[Layer]) {
+    for (t, f) in to.iter_mut().zip(from) {
+        t.w.copy_from_slice(&f.w);
+        t.b.copy_from_slice(&f.b);
+    }
+}
+
 fn zeros_like(layers: &[Layer]) -> Vec<Layer> {
     layers
         .iter()
@@ -267,13 +293,15 @@ pub struct Surrogate {
 }
 
 impl Surrogate {
-    /// Trains `members` networks on inputs `x` (unit-cube encoded) and objectives `y`.
+    /// Trains `members` networks on inputs `x` (unit-cube encoded) and objectives `y`, one
+    /// thread each; ends with [`SurrogateError::Cancelled`] soon after `cancel` is set.
     pub fn train(
         x: &[Vec<f64>],
         y: &[Vec<f64>],
         config: &SurrogateConfig,
         members: usize,
         seed: u64,
+        cancel: &Cancel,
     ) -> Result<(Self, TrainReport), SurrogateError> {
         let n = x.len();
         if n < 2 || y.len() != n {
@@ -298,13 +326,23 @@ impl Surrogate {
         sizes.push(m);
 
         let members = members.max(1);
-        let results: Vec<(Mlp, f64, usize)> = std::thread::scope(|scope| {
+        let results: Result<Vec<(Mlp, f64, usize)>, Cancelled> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..members)
                 .map(|k| {
                     let (xs, ys, sizes) = (&xs, &ys, &sizes);
-                    scope.spawn(move || {
-                        train_member(xs, ys, sizes, config, seed.wrapping_add(k as u64 * 7919))
-                    })
+                    std::thread::Builder::new()
+                        .name(TRAINING_THREAD.into())
+                        .spawn_scoped(scope, move || {
+                            train_member(
+                                xs,
+                                ys,
+                                sizes,
+                                config,
+                                seed.wrapping_add(k as u64 * 7919),
+                                cancel,
+                            )
+                        })
+                        .expect("a training thread")
                 })
                 .collect();
             handles
@@ -312,6 +350,7 @@ impl Surrogate {
                 .map(|h| h.join().expect("training thread"))
                 .collect()
         });
+        let results = results.map_err(|Cancelled| SurrogateError::Cancelled)?;
         let report = TrainReport {
             loss: results.iter().map(|r| r.1).sum::<f64>() / members as f64,
             epochs: results.iter().map(|r| r.2 as f64).sum::<f64>() / members as f64,
@@ -344,6 +383,9 @@ impl Surrogate {
     }
 }
 
+/// The name of the threads that train ensemble members (as `top -H` and `/proc` show them).
+pub const TRAINING_THREAD: &str = "mc-surrogate";
+
 /// The fewest optimiser steps an epoch takes (see [`train_member`]).
 pub const MIN_STEPS_PER_EPOCH: usize = 8;
 
@@ -354,9 +396,10 @@ fn train_member(
     sizes: &[usize],
     config: &SurrogateConfig,
     seed: u64,
-) -> (Mlp, f64, usize) {
+    cancel: &Cancel,
+) -> Result<(Mlp, f64, usize), Cancelled> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let mut net = Mlp::new(sizes, config.activation, &mut rng);
+    let mut net = Mlp::new(sizes, config.activation, &mut rng, cancel)?;
     let n = xs.len();
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut rng);
@@ -367,6 +410,7 @@ fn train_member(
     let (b1, b2, eps, lr): (f64, f64, f64, f64) = (0.9, 0.999, 1e-8, config.learning_rate);
     let mut m1 = zeros_like(&net.layers);
     let mut m2 = zeros_like(&net.layers);
+    let mut grads = zeros_like(&net.layers);
     let mut t = 0i32;
     let mut best = (f64::INFINITY, net.clone(), 0usize);
     let mut since_best = 0u32;
@@ -382,8 +426,14 @@ fn train_member(
         train.shuffle(&mut rng);
         let mut train_loss = 0.0;
         for batch in train.chunks(batch_size) {
-            let mut grads = zeros_like(&net.layers);
+            cancel.check()?;
+            for g in &mut grads {
+                g.w.fill(0.0);
+                g.b.fill(0.0);
+            }
             for &i in batch {
+                // A mini-batch may hold a thousand samples.
+                cancel.check()?;
                 train_loss += net.backprop(&xs[i], &ys[i], config.dropout, &mut rng, &mut grads);
             }
             t += 1;
@@ -438,7 +488,9 @@ fn train_member(
                 / valid.len() as f64
         };
         if monitored < best.0 {
-            best = (monitored, net.clone(), epoch);
+            // Copied in place: a fresh clone would briefly hold a third copy of the network.
+            copy_weights(&mut best.1.layers, &net.layers);
+            (best.0, best.2) = (monitored, epoch);
             since_best = 0;
         } else {
             since_best += 1;
@@ -447,7 +499,7 @@ fn train_member(
             }
         }
     }
-    (best.1, best.0, epochs)
+    Ok((best.1, best.0, epochs))
 }
 
 #[cfg(test)]
@@ -478,7 +530,7 @@ mod tests {
         let mut rng = rand::rngs::StdRng::seed_from_u64(5);
         let x = crate::sampling::latin_hypercube(80, 2, &mut rng);
         let y: Vec<Vec<f64>> = x.iter().map(|p| f(p)).collect();
-        let (model, report) = Surrogate::train(&x, &y, &config(), 3, 1).unwrap();
+        let (model, report) = Surrogate::train(&x, &y, &config(), 3, 1, &Cancel::new()).unwrap();
         assert!(report.loss < 0.05, "{report:?}");
         let test = crate::sampling::latin_hypercube(50, 2, &mut rng);
         let err: f64 = test
@@ -499,7 +551,7 @@ mod tests {
     fn uncertainty_grows_away_from_the_data() {
         let x: Vec<Vec<f64>> = (0..20).map(|i| vec![0.4 * i as f64 / 19.0]).collect();
         let y: Vec<Vec<f64>> = x.iter().map(|p| vec![(4.0 * p[0]).sin()]).collect();
-        let (model, _) = Surrogate::train(&x, &y, &config(), 5, 2).unwrap();
+        let (model, _) = Surrogate::train(&x, &y, &config(), 5, 2, &Cancel::new()).unwrap();
         let near = model.predict(&[0.2]).std[0];
         let far = model.predict(&[1.0]).std[0];
         assert!(far > 2.0 * near, "near {near}, far {far}");
@@ -511,11 +563,11 @@ mod tests {
             .map(|i| vec![i as f64 / 11.0, 1.0 - i as f64 / 11.0])
             .collect();
         let y: Vec<Vec<f64>> = x.iter().map(|p| f(p)).collect();
-        let a = Surrogate::train(&x, &y, &config(), 2, 9)
+        let a = Surrogate::train(&x, &y, &config(), 2, 9, &Cancel::new())
             .unwrap()
             .0
             .predict(&[0.3, 0.3]);
-        let b = Surrogate::train(&x, &y, &config(), 2, 9)
+        let b = Surrogate::train(&x, &y, &config(), 2, 9, &Cancel::new())
             .unwrap()
             .0
             .predict(&[0.3, 0.3]);
@@ -523,13 +575,41 @@ mod tests {
     }
 
     #[test]
+    fn a_set_flag_stops_training_within_one_sample() {
+        let x: Vec<Vec<f64>> = (0..200).map(|i| vec![f64::from(i) / 199.0]).collect();
+        let y: Vec<Vec<f64>> = x.iter().map(|p| vec![(4.0 * p[0]).sin()]).collect();
+        let endless = SurrogateConfig {
+            epochs: 100_000,
+            early_stopping_patience: 100_000,
+            ..config()
+        };
+        let cancel = Cancel::new();
+        let stopper = cancel.clone();
+        let started = std::time::Instant::now();
+        let timer = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            stopper.cancel();
+        });
+        let result = Surrogate::train(&x, &y, &endless, 4, 1, &cancel);
+        timer.join().unwrap();
+        assert_eq!(result.unwrap_err(), SurrogateError::Cancelled);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
     fn bad_training_data_is_an_error() {
         let cfg = config();
         assert_eq!(
-            Surrogate::train(&[vec![0.0]], &[vec![1.0]], &cfg, 1, 0).unwrap_err(),
+            Surrogate::train(&[vec![0.0]], &[vec![1.0]], &cfg, 1, 0, &Cancel::new()).unwrap_err(),
             SurrogateError::TooFewPoints(1)
         );
         let x = vec![vec![0.0], vec![1.0]];
-        assert!(Surrogate::train(&x, &[vec![1.0], vec![f64::NAN]], &cfg, 1, 0).is_err());
+        assert!(
+            Surrogate::train(&x, &[vec![1.0], vec![f64::NAN]], &cfg, 1, 0, &Cancel::new()).is_err()
+        );
     }
 }

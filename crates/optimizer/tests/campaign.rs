@@ -2,8 +2,10 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use optimizer::campaign::{number, simulate, Campaign, CampaignError, Outcome, Status};
+use optimizer::cancel::Cancel;
 use optimizer::encoding::Point;
 
 fn zdt1_mdl(extra: &str) -> mdl::Mdl {
@@ -163,8 +165,12 @@ fn a_stalled_campaign_converges_and_a_zero_threshold_never_does() {
 fn the_protocol_rejects_unknown_missing_and_incomplete_results() {
     let mut c = Campaign::new(zdt1_mdl("optimizer: {budget: 20, seed: 1}\n"));
     assert_eq!(c.tell(&[]).unwrap_err(), CampaignError::NothingPending);
-    let batch = c.ask();
-    assert_eq!(c.ask(), batch, "asking again repeats the pending batch");
+    let batch = c.ask().unwrap();
+    assert_eq!(
+        c.ask().unwrap(),
+        batch,
+        "asking again repeats the pending batch"
+    );
     assert!(matches!(
         c.tell(&[("nope".into(), Outcome::Failed)]),
         Err(CampaignError::UnknownCandidate(_))
@@ -231,7 +237,7 @@ fn a_warm_start_skips_the_initial_design_and_spends_no_budget() {
     assert_eq!(c.total_iterations(), 3, "12 initial, then 10 + 8");
     assert_eq!(c.warm_start(prior.clone()), Ok(16));
     assert_eq!(c.total_iterations(), 3, "no initial design: 10 + 10 + 10");
-    let first = c.ask();
+    let first = c.ask().unwrap();
     assert_eq!(first.len(), 10, "the first batch is an acquisition batch");
     assert!(first.iter().all(|cand| cand.iteration == 1));
     c.tell(
@@ -251,7 +257,7 @@ fn a_warm_start_skips_the_initial_design_and_spends_no_budget() {
     // Too little prior data keeps the initial design.
     let mut few = Campaign::new(mdl);
     assert_eq!(few.warm_start(prior[..3].to_vec()), Ok(3));
-    assert_eq!(few.ask().len(), 12);
+    assert_eq!(few.ask().unwrap().len(), 12);
     assert_eq!(
         few.warm_start(prior.clone()),
         Err(CampaignError::AlreadyStarted)
@@ -265,7 +271,7 @@ fn a_pool_campaign_proposes_only_unused_pool_rows_and_beats_random_picks() {
     let mut c = Campaign::new(mdl.clone()).with_pool(pool.clone()).unwrap();
     let mut seen = std::collections::HashSet::new();
     loop {
-        let batch = c.ask();
+        let batch = c.ask().unwrap();
         if batch.is_empty() {
             break;
         }
@@ -309,4 +315,80 @@ fn a_pool_smaller_than_the_budget_caps_it() {
     assert_eq!(c.total_iterations(), 2, "12 initial, then the last 3");
     assert_eq!(c.run_with(zdt1), Status::Completed);
     assert_eq!(c.spent(), 15);
+}
+
+/// ZDT1 with a surrogate that trains for `epochs` epochs whatever happens.
+fn slow_surrogate(epochs: u32) -> mdl::Mdl {
+    zdt1_mdl(&format!(
+        "optimizer: {{budget: 40, batch_size: 4, seed: 3, surrogate_config: {{epochs: {epochs}, early_stopping_patience: {epochs}}}, active_learning: {{initial_samples: 12, convergence_threshold: 0}}}}\n"
+    ))
+}
+
+fn answer(batch: &[optimizer::campaign::Candidate]) -> Vec<(String, Outcome)> {
+    batch
+        .iter()
+        .map(|c| (c.id.clone(), zdt1(&c.parameters)))
+        .collect()
+}
+
+#[test]
+fn a_stop_during_training_ends_ask_within_a_second_and_changes_nothing() {
+    let cancel = Cancel::new();
+    let mut c = Campaign::new(slow_surrogate(10_000)).with_cancel(cancel.clone());
+    let first = c.ask().unwrap();
+    c.tell(&answer(&first)).unwrap();
+    let (evaluations, iteration) = (c.evaluations().to_vec(), c.iteration());
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        cancel.cancel();
+        Instant::now()
+    });
+    let result = c.ask();
+    let returned = Instant::now();
+    let stopped = stopper.join().unwrap();
+    assert_eq!(result, Err(CampaignError::Cancelled));
+    assert!(
+        returned.duration_since(stopped) < Duration::from_secs(1),
+        "ask took {:?} to notice",
+        returned.duration_since(stopped)
+    );
+    assert_eq!(c.iteration(), iteration);
+    assert_eq!(c.evaluations(), evaluations.as_slice());
+    assert_eq!(c.status(), Status::Running);
+}
+
+#[test]
+fn a_cancelled_ask_later_proposes_what_an_uninterrupted_one_would() {
+    let mut twin = Campaign::new(slow_surrogate(1500));
+    let first = twin.ask().unwrap();
+    twin.tell(&answer(&first)).unwrap();
+    let expected = twin.ask().unwrap();
+
+    let cancel = Cancel::new();
+    let mut c = Campaign::new(slow_surrogate(1500)).with_cancel(cancel.clone());
+    assert_eq!(c.ask().unwrap(), first);
+    c.tell(&answer(&first)).unwrap();
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        cancel.cancel();
+    });
+    assert_eq!(c.ask(), Err(CampaignError::Cancelled));
+    stopper.join().unwrap();
+    let mut c = c.with_cancel(Cancel::new());
+    assert_eq!(c.ask().unwrap(), expected);
+}
+
+#[test]
+fn a_cancelled_tell_records_nothing_and_can_be_repeated() {
+    let cancel = Cancel::new();
+    let mut c = Campaign::new(slow_surrogate(10)).with_cancel(cancel.clone());
+    let batch = c.ask().unwrap();
+    cancel.cancel();
+    assert_eq!(c.tell(&answer(&batch)), Err(CampaignError::Cancelled));
+    assert!(c.evaluations().is_empty());
+    assert_eq!(c.ask(), Ok(batch.clone()), "the batch is still pending");
+    let mut c = c.with_cancel(Cancel::new());
+    let summary = c.tell(&answer(&batch)).unwrap();
+    assert_eq!(summary.evaluations_completed, batch.len());
+    assert!(summary.hypervolume > 0.0);
 }

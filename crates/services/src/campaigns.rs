@@ -398,11 +398,13 @@ impl Services {
                 ErrorDetail::new(w.path.clone(), w.message.clone()).with_level(IssueLevel::Warning)
             })
             .collect();
+        let mut data_rows = optimizer::memory::DataRows::default();
         // A pool-based campaign's dataset must fit the document before the campaign exists.
         if let mdl::Evaluator::Dataset { dataset_id: pool } = &parsed.evaluator {
-            let (_, flagged) = self
+            let (pool_rows, flagged) = self
                 .dataset_rows_for(caller.account(), pool, &parsed, "evaluator.dataset_id")
                 .await?;
+            data_rows.pool = pool_rows.len();
             notes.extend(flagged);
         }
         // A warm start: the dataset's usable rows become the campaign's prior evaluations.
@@ -415,29 +417,23 @@ impl Services {
             })
         });
         let dataset_id = dataset_id.transpose()?;
-        let prior = match &dataset_id {
+        let prior_rows = match &dataset_id {
             Some(id) => {
                 let (rows, flagged) = self
                     .dataset_rows_for(caller.account(), id.as_str(), &parsed, "dataset_id")
                     .await?;
                 notes.extend(flagged);
-                let mut engine = optimizer::campaign::Campaign::new(parsed.clone());
-                engine
-                    .warm_start(rows)
-                    .map_err(|e| ServiceError::Internal(e.into()))?;
-                engine
-                    .evaluations()
-                    .iter()
-                    .map(|e| StoredEvaluation {
-                        candidate_id: e.id.clone(),
-                        iteration: 0,
-                        parameters: serde_json::to_value(&e.parameters).unwrap_or(Value::Null),
-                        objectives: e.objectives.clone(),
-                        feasible: e.feasible,
-                    })
-                    .collect()
+                rows
             }
             None => Vec::new(),
+        };
+        data_rows.prior = prior_rows.len();
+        memory_check(&parsed, data_rows, self.config())?;
+        let prior = if prior_rows.is_empty() {
+            Vec::new()
+        } else {
+            let document = parsed.clone();
+            crate::blocking::run(move || prior_evaluations(document, prior_rows)).await??
         };
         let warnings = serde_json::to_value(&notes).map_err(anyhow::Error::from)?;
         // The campaign and its prior data are stored together or not at all.
@@ -582,6 +578,91 @@ pub(crate) async fn parse_mdl(
 }
 
 /// 422 `validation_failed` with one detail per MDL issue (errors and warnings).
+/// The most memory one running campaign may need unless configured otherwise: 1 GiB.
+pub const DEFAULT_CAMPAIGN_MEMORY_BYTES: u64 = 1 << 30;
+
+/// Refuses (`validation_failed`, 422) a campaign whose worst-case memory while it runs,
+/// estimated from its settings and its extra `rows` ([`optimizer::memory`]), is over the
+/// budget per running campaign; the message names both and the detail's path the setting
+/// that needs the most.
+pub(crate) fn memory_check(
+    document: &mdl::Mdl,
+    rows: optimizer::memory::DataRows,
+    config: &crate::ServiceConfig,
+) -> Result<(), ServiceError> {
+    use optimizer::memory::Part;
+    let estimate = optimizer::memory::estimate(document, rows);
+    let budget = config.campaign_memory_bytes;
+    if estimate.total() <= budget {
+        return Ok(());
+    }
+    let mib = |bytes: u64| bytes.div_ceil(1 << 20);
+    let (path, part, advice) = match estimate.largest() {
+        Part::Surrogate => (
+            "optimizer.surrogate_config.hidden_layers",
+            estimate.surrogate,
+            "training the surrogate; use fewer or narrower hidden layers",
+        ),
+        Part::Data if rows.pool > rows.prior => (
+            "evaluator.dataset_id",
+            estimate.data,
+            "the pool's rows; use a dataset with fewer rows",
+        ),
+        Part::Data if rows.prior > 0 => (
+            "dataset_id",
+            estimate.data,
+            "the warm start's rows; use a dataset with fewer rows",
+        ),
+        Part::Data => (
+            "optimizer.budget",
+            estimate.data,
+            "the evaluations; use a smaller budget",
+        ),
+        Part::Acquisition => (
+            "parameters",
+            estimate.acquisition,
+            "the acquisition; use fewer parameters or categories",
+        ),
+    };
+    let message = format!(
+        "This campaign may need up to {} MiB of memory while it runs; the limit is {} MiB per \
+         running campaign.",
+        mib(estimate.total()),
+        mib(budget)
+    );
+    Err(ServiceError::ValidationFailed {
+        code: ErrorCode::ValidationFailed,
+        details: vec![ErrorDetail::new(
+            path,
+            format!("{message} About {} MiB of it is for {advice}.", mib(part)),
+        )],
+        message,
+    })
+}
+
+/// A warm start's rows as the campaign's prior evaluations (rows outside the design space
+/// dropped).
+fn prior_evaluations(
+    document: mdl::Mdl,
+    rows: Vec<(optimizer::encoding::Point, optimizer::campaign::Outcome)>,
+) -> Result<Vec<StoredEvaluation>, ServiceError> {
+    let mut engine = optimizer::campaign::Campaign::new(document);
+    engine
+        .warm_start(rows)
+        .map_err(|e| ServiceError::Internal(e.into()))?;
+    Ok(engine
+        .evaluations()
+        .iter()
+        .map(|e| StoredEvaluation {
+            candidate_id: e.id.clone(),
+            iteration: 0,
+            parameters: serde_json::to_value(&e.parameters).unwrap_or(Value::Null),
+            objectives: e.objectives.clone(),
+            feasible: e.feasible,
+        })
+        .collect())
+}
+
 fn validation_failed(report: mdl::Report) -> ServiceError {
     ServiceError::ValidationFailed {
         code: ErrorCode::ValidationFailed,

@@ -1,6 +1,7 @@
 //! The service layer. REST handlers (`server`) and server functions (`app`) are thin wrappers
 //! over these operations, so the browser and the API can never disagree.
 
+pub mod blocking;
 pub mod campaign_jobs;
 pub mod campaigns;
 pub mod catalog;
@@ -49,6 +50,9 @@ pub struct ServiceConfig {
     pub secure_cookies: bool,
     /// Sign-ups (and "forgot password" requests) allowed per client address per hour.
     pub signups_per_address_per_hour: i64,
+    /// The most memory one running campaign may need (its worst case, estimated from its
+    /// settings and data); a campaign over it is refused when created and when started.
+    pub campaign_memory_bytes: u64,
     /// How long reading and measuring one uploaded file may take; over it the file is
     /// `failed` with that reason.
     pub analysis_timeout: Duration,
@@ -74,6 +78,7 @@ impl ServiceConfig {
             public_url: "http://127.0.0.1:3000".to_owned(),
             secure_cookies: false,
             signups_per_address_per_hour: 10,
+            campaign_memory_bytes: campaigns::DEFAULT_CAMPAIGN_MEMORY_BYTES,
             analysis_timeout: files::DEFAULT_ANALYSIS_TIMEOUT,
             max_upload_bytes: files::DEFAULT_MAX_UPLOAD_BYTES,
             upload_idle_timeout: files::DEFAULT_UPLOAD_IDLE_TIMEOUT,

@@ -4,6 +4,7 @@
 mod api_keys;
 mod browser_auth;
 mod campaign_runs;
+mod campaign_stops;
 mod campaigns;
 mod connect;
 mod datasets;

@@ -96,7 +96,10 @@ fn ask_tell(args: &[String]) -> ExitCode {
     let mut lines = stdin.lock().lines();
     let mut out = std::io::stdout().lock();
     loop {
-        let batch = campaign.ask();
+        let batch = match campaign.ask() {
+            Ok(batch) => batch,
+            Err(e) => return fail(2, &format!("cannot propose a batch: {e}")),
+        };
         if batch.is_empty() {
             break;
         }

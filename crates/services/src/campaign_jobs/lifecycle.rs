@@ -11,7 +11,7 @@ use domain::campaigns::{
 use domain::error::{ErrorCode, ErrorDetail};
 use domain::ids::JobId;
 use serde_json::Value;
-use store::evaluations::PostedResult;
+use store::evaluations::{PostedResult, StoredEvaluation};
 use store::now_ms;
 
 use super::DEFAULT_TIMEOUT_HOURS;
@@ -63,8 +63,9 @@ impl Services {
         ))
     }
 
-    /// `POST /v1/campaigns/{id}/stop`: the running job stops after its current iteration and
-    /// keeps its results; the campaign ends `cancelled`.
+    /// `POST /v1/campaigns/{id}/stop`: the running job stops within seconds, even in the
+    /// middle of an iteration (whose work is discarded), and keeps every recorded result; the
+    /// campaign ends `cancelled`.
     pub async fn stop_campaign(&self, caller: &Caller, id: &str) -> Result<JobView, ServiceError> {
         caller.require(Scope::CampaignsWrite)?;
         let campaign = self.own_campaign(caller, id).await?;
@@ -230,46 +231,10 @@ impl Services {
         let document = stored_mdl(&campaign)?;
         let evaluations = self.db.evaluations().evaluations(&id).await?;
         let names = objective_names(&document);
-        let signs: Vec<f64> = document
-            .objectives
-            .iter()
-            .map(|o| {
-                if o.direction == mdl::Direction::Maximize {
-                    -1.0
-                } else {
-                    1.0
-                }
-            })
-            .collect();
-        // The front: feasible, successful evaluations that no other one dominates.
-        let usable: Vec<(usize, Vec<f64>)> = evaluations
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.feasible)
-            .filter_map(|(i, e)| {
-                e.objectives
-                    .as_ref()
-                    .map(|o| (i, o.iter().zip(&signs).map(|(v, s)| v * s).collect()))
-            })
-            .collect();
-        let points: Vec<Vec<f64>> = usable.iter().map(|(_, p)| p.clone()).collect();
-        let front: HashSet<usize> = optimizer::pareto::non_dominated(&points)
-            .into_iter()
-            .map(|k| usable[k].0)
-            .collect();
-        let rows = evaluations
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !pareto_only || front.contains(i))
-            .map(|(i, e)| ResultRow {
-                id: e.candidate_id.clone(),
-                parameters: e.parameters.clone(),
-                objectives: e.objectives.as_ref().map(|o| named(&names, o)),
-                iteration: u32::try_from(e.iteration).unwrap_or_default(),
-                feasible: e.feasible,
-                is_pareto: front.contains(&i),
-            })
-            .collect();
+        // A warm start can bring a hundred thousand rows: the front and the rows are built on
+        // the blocking pool, not on a runtime thread other requests share.
+        let rows =
+            crate::blocking::run(move || result_rows(&document, evaluations, pareto_only)).await?;
         let history = self
             .db
             .evaluations()
@@ -293,6 +258,55 @@ impl Services {
             convergence_history: history,
         })
     }
+}
+
+/// Every evaluation as a result row (only the Pareto front's with `pareto_only`), each marked
+/// whether it is on the front: feasible, successful and dominated by no other such one.
+fn result_rows(
+    document: &mdl::Mdl,
+    evaluations: Vec<StoredEvaluation>,
+    pareto_only: bool,
+) -> Vec<ResultRow> {
+    let names = objective_names(document);
+    let signs: Vec<f64> = document
+        .objectives
+        .iter()
+        .map(|o| {
+            if o.direction == mdl::Direction::Maximize {
+                -1.0
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    let usable: Vec<(usize, Vec<f64>)> = evaluations
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.feasible)
+        .filter_map(|(i, e)| {
+            e.objectives
+                .as_ref()
+                .map(|o| (i, o.iter().zip(&signs).map(|(v, s)| v * s).collect()))
+        })
+        .collect();
+    let points: Vec<Vec<f64>> = usable.iter().map(|(_, p)| p.clone()).collect();
+    let front: HashSet<usize> = optimizer::pareto::non_dominated(&points)
+        .into_iter()
+        .map(|k| usable[k].0)
+        .collect();
+    evaluations
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !pareto_only || front.contains(i))
+        .map(|(i, e)| ResultRow {
+            objectives: e.objectives.as_ref().map(|o| named(&names, o)),
+            id: e.candidate_id,
+            parameters: e.parameters,
+            iteration: u32::try_from(e.iteration).unwrap_or_default(),
+            feasible: e.feasible,
+            is_pareto: front.contains(&i),
+        })
+        .collect()
 }
 
 /// Checks posted results against the document and the pending candidates: every objective

@@ -171,7 +171,8 @@ impl Services {
             .collect())
     }
 
-    /// `POST /v1/jobs/{id}/cancel`: a queued or running job stops after its current iteration.
+    /// `POST /v1/jobs/{id}/cancel`: a queued or running job stops within seconds, even in the
+    /// middle of an iteration (whose work is discarded); recorded results stay.
     pub async fn cancel_job(&self, caller: &Caller, id: &str) -> Result<JobView, ServiceError> {
         caller.require(Scope::CampaignsWrite)?;
         let id = job_id(id)?;

@@ -5,13 +5,25 @@
 //! record it) until the engine stops, the owner cancels or the timeout passes. Every way a run
 //! can end goes through [`Run::end`], which logs, records the end on the job and its campaign,
 //! and tells the campaign's watchers, so no ending is silent.
+//!
+//! The engine's work (training, acquisition, telling results, replaying) runs on the blocking
+//! pool with a cancel flag. While it runs, [`Run::blocking`] reads the job every
+//! [`WATCH_INTERVAL`]: a stop, a cancel or the timeout sets the flag, the engine returns within
+//! moments with nothing changed, and the run ends as it would have between iterations (the
+//! interrupted iteration's work is lost; everything recorded stays). When the run itself is
+//! dropped (its lease was lost, or shutdown gave up waiting) the flag is set too, so no
+//! abandoned computation keeps a thread busy.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use domain::campaigns::{CampaignStatus, JobPhase, LogLevel, ProgressEvent};
 use domain::ids::JobId;
-use optimizer::campaign::{Campaign as Engine, Candidate, LogLine, Outcome, Status};
+use optimizer::campaign::{
+    Campaign as Engine, CampaignError, Candidate, IterationSummary, LogLine, Outcome, Status,
+};
+use optimizer::cancel::Cancel;
 use optimizer::encoding::{Point, Value as ParamValue};
 use serde_json::{Map, Value};
 use store::campaign_jobs::{CampaignJob, JobEnd};
@@ -23,6 +35,9 @@ use super::lab::LabBatch;
 use super::{objective_names, stored_mdl, RunCampaignJob};
 use crate::error::{Found, Resource};
 use crate::{ServiceError, Services};
+
+/// How often a running engine step checks whether its job was stopped or timed out.
+pub const WATCH_INTERVAL: Duration = Duration::from_secs(1);
 
 #[async_trait::async_trait]
 impl Handles<RunCampaignJob> for Services {
@@ -106,6 +121,8 @@ pub(super) struct Run<'a> {
     lines: Arc<Mutex<Vec<LogLine>>>,
     /// Recorded evaluations from earlier runs, replayed by [`Run::resume`].
     recorded: Vec<StoredEvaluation>,
+    /// The engine's cancel flag (see the module documentation).
+    cancel: Cancel,
 }
 
 impl<'a> Run<'a> {
@@ -147,53 +164,78 @@ impl<'a> Run<'a> {
             .await?;
             return Ok(None);
         };
+        let cancel = Cancel::new();
         let mut run = Run {
             services,
-            engine: Engine::new(document.clone()),
+            engine: Engine::new(document.clone()).with_cancel(cancel.clone()),
             names: objective_names(&document),
             document,
             job,
             pool: Vec::new(),
             lines: Arc::default(),
             recorded: Vec::new(),
+            cancel,
         };
         if let Err(why) = run.load_pool().await? {
             run.end(JobEnd::failed(&why), LogLevel::Error, &why).await?;
             return Ok(None);
         }
-        run.recorded = services
+        let recorded = services
             .db
             .evaluations()
             .evaluations(&run.job.campaign_id)
             .await?;
         // Prior data (a warm start) recorded when the campaign was created.
-        let prior: Vec<(Point, Outcome)> = run
-            .recorded
-            .iter()
-            .filter(|e| e.iteration == 0)
-            .map(|e| prior_row(&run.document, e))
-            .collect();
-        if !prior.is_empty() {
-            run.engine
-                .warm_start(prior)
-                .map_err(|e| ServiceError::Internal(e.into()))?;
+        let document = run.document.clone();
+        let (recorded, warm) = run
+            .blocking(move |engine| {
+                let prior: Vec<(Point, Outcome)> = recorded
+                    .iter()
+                    .filter(|e| e.iteration == 0)
+                    .map(|e| prior_row(&document, e))
+                    .collect();
+                let warm = if prior.is_empty() {
+                    Ok(0)
+                } else {
+                    engine.warm_start(prior)
+                };
+                (recorded, warm)
+            })
+            .await?;
+        warm.map_err(|e| ServiceError::Internal(e.into()))?;
+        run.recorded = recorded;
+        if let Err(why) = run.fits_in_memory() {
+            run.end(JobEnd::failed(&why), LogLevel::Error, &why).await?;
+            return Ok(None);
         }
         Ok(Some(run))
     }
 
+    /// `Err(why)` when the campaign's worst-case memory is over the budget per running
+    /// campaign (it was checked at creation; the budget may have been lowered since).
+    fn fits_in_memory(&self) -> Result<(), String> {
+        let rows = optimizer::memory::DataRows {
+            prior: self.recorded.iter().filter(|e| e.iteration == 0).count(),
+            pool: self.pool.len(),
+        };
+        crate::campaigns::memory_check(&self.document, rows, self.services.config())
+            .map_err(|e| e.to_string())
+    }
+
     /// Runs `work` on the engine on the blocking pool (training and acquisition take
     /// seconds, and must not hold an async thread); a fresh engine stands in meanwhile.
+    /// Meanwhile the job is read every [`WATCH_INTERVAL`]: a stop, a cancel or the timeout
+    /// sets the engine's cancel flag, and so does dropping this future.
     async fn blocking<R: Send + 'static>(
         &mut self,
         work: impl FnOnce(&mut Engine) -> R + Send + 'static,
     ) -> Result<R, ServiceError> {
         let mut engine = self.take_engine();
-        let (engine, result) = tokio::task::spawn_blocking(move || {
+        let task = tokio::task::spawn_blocking(move || {
             let result = work(&mut engine);
             (engine, result)
-        })
-        .await
-        .map_err(|e| ServiceError::Internal(e.into()))?;
+        });
+        let (engine, result) = watch(self.services, &self.job.id, &self.cancel, task).await?;
         self.engine = engine;
         Ok(result)
     }
@@ -225,10 +267,14 @@ impl<'a> Run<'a> {
         };
         let (points, outcomes): (Vec<Point>, Vec<Outcome>) = rows.into_iter().unzip();
         self.pool = outcomes;
-        self.engine = self
-            .take_engine()
-            .with_pool(points)
-            .map_err(|e| ServiceError::Internal(e.into()))?;
+        // Encoding every row takes a while for a large pool.
+        let document = self.document.clone();
+        self.blocking(move |engine| {
+            let plain = std::mem::replace(engine, Engine::new(document));
+            plain.with_pool(points).map(|pooled| *engine = pooled)
+        })
+        .await?
+        .map_err(|e| ServiceError::Internal(e.into()))?;
         Ok(Ok(()))
     }
 
@@ -236,16 +282,24 @@ impl<'a> Run<'a> {
     /// the engine's log lines. `false` when the replay did not match and the run ended.
     async fn resume(&mut self) -> Result<bool, ServiceError> {
         let done_iterations = self.recorded.iter().map(|e| e.iteration).max().unwrap_or(0);
+        // Not kept for the rest of the run: a warm start's rows can be many.
+        let recorded = std::mem::take(&mut self.recorded);
         if done_iterations > 0 {
             self.set_phase(JobPhase::Resuming).await?;
-            let recorded = std::mem::take(&mut self.recorded);
             let result = self
                 .blocking(move |engine| replay(engine, &recorded, done_iterations))
                 .await?;
-            if let Err(why) = result {
-                self.end(JobEnd::failed(&why), LogLevel::Error, &why)
-                    .await?;
-                return Ok(false);
+            match result {
+                Ok(()) => {}
+                Err(Replay::Cancelled) => {
+                    self.stopped().await?;
+                    return Ok(false);
+                }
+                Err(Replay::Mismatch(why)) => {
+                    self.end(JobEnd::failed(&why), LogLevel::Error, &why)
+                        .await?;
+                    return Ok(false);
+                }
             }
             self.log(
                 LogLevel::Info,
@@ -268,25 +322,8 @@ impl<'a> Run<'a> {
         if self.engine.status() != Status::Running {
             return Ok(Step::Done);
         }
-        let current = self
-            .services
-            .db
-            .campaign_jobs()
-            .job_for_worker(&self.job.id)
-            .await?;
-        if current.cancel_requested {
-            self.end(
-                JobEnd::cancelled(),
-                LogLevel::Info,
-                "Stopped by request; results kept",
-            )
-            .await?;
-            return Ok(Step::Ended);
-        }
-        if now_ms() > current.timeout_at {
-            let why = "the job ran past its timeout";
-            self.end(JobEnd::failed(why), LogLevel::Error, why).await?;
-            return Ok(Step::Ended);
+        if let Some(step) = self.end_if_stopped().await? {
+            return Ok(step);
         }
         let phase = if self.engine.iteration() == 0 {
             JobPhase::InitialDesign
@@ -294,7 +331,9 @@ impl<'a> Run<'a> {
             JobPhase::Acquiring
         };
         self.set_phase(phase).await?;
-        let batch = self.propose().await?;
+        let Some(batch) = self.propose().await? else {
+            return self.stopped().await;
+        };
         if batch.is_empty() {
             return Ok(Step::Done);
         }
@@ -320,14 +359,56 @@ impl<'a> Run<'a> {
                 self.evaluate(&batch)
             }
         };
-        let iteration = self.record(&batch, outcomes).await?;
-        Ok(Step::Continue(iteration))
+        match self.record(&batch, outcomes).await? {
+            Some(iteration) => Ok(Step::Continue(iteration)),
+            None => self.stopped().await,
+        }
+    }
+
+    /// Ends the run when its owner stopped or cancelled it (`cancelled`, results kept) or its
+    /// timeout passed (`failed`); `None` when it goes on.
+    async fn end_if_stopped(&mut self) -> Result<Option<Step>, ServiceError> {
+        let current = self
+            .services
+            .db
+            .campaign_jobs()
+            .job_for_worker(&self.job.id)
+            .await?;
+        if current.cancel_requested {
+            self.end(
+                JobEnd::cancelled(),
+                LogLevel::Info,
+                "Stopped by request; results kept",
+            )
+            .await?;
+            return Ok(Some(Step::Ended));
+        }
+        if now_ms() > current.timeout_at {
+            let why = "the job ran past its timeout";
+            self.end(JobEnd::failed(why), LogLevel::Error, why).await?;
+            return Ok(Some(Step::Ended));
+        }
+        Ok(None)
+    }
+
+    /// After an engine step was cancelled: ends the run for the reason the watch saw.
+    async fn stopped(&mut self) -> Result<Step, ServiceError> {
+        match self.end_if_stopped().await? {
+            Some(step) => Ok(step),
+            // The flag is set for a stop or the timeout, or when the job stopped being this
+            // run's (then nobody waits here): leave the job to whoever holds it now.
+            None => Ok(Step::Ended),
+        }
     }
 
     /// The next batch (the surrogate is trained and the acquisition maximised off the async
-    /// threads).
-    async fn propose(&mut self) -> Result<Vec<Candidate>, ServiceError> {
-        self.blocking(Engine::ask).await
+    /// threads); `None` when the step was cancelled.
+    async fn propose(&mut self) -> Result<Option<Vec<Candidate>>, ServiceError> {
+        match self.blocking(Engine::ask).await? {
+            Ok(batch) => Ok(Some(batch)),
+            Err(CampaignError::Cancelled) => Ok(None),
+            Err(e) => Err(ServiceError::Internal(anyhow::anyhow!("ask: {e}"))),
+        }
     }
 
     /// Outcomes from the domain simulator, or from the dataset rows a pool-based campaign
@@ -347,42 +428,54 @@ impl<'a> Run<'a> {
 
     /// Tells the engine the outcomes and writes the iteration (evaluations, summary, the
     /// campaign's progress) in one transaction; then the watchers and the log hear of it.
-    /// Returns the iteration's number.
+    /// Returns the iteration's number; `None` when telling was cancelled (nothing recorded).
     async fn record(
         &mut self,
         batch: &[Candidate],
         outcomes: Vec<Outcome>,
-    ) -> Result<u32, ServiceError> {
+    ) -> Result<Option<u32>, ServiceError> {
         let iteration_no = self.engine.iteration();
+        let objectives: Vec<Option<Value>> = outcomes
+            .iter()
+            .map(|outcome| match outcome {
+                Outcome::Objectives(values) => Some(Value::Object(
+                    self.names
+                        .iter()
+                        .filter_map(|n| values.get(n).map(|v| (n.clone(), Value::from(*v))))
+                        .collect(),
+                )),
+                Outcome::Failed => None,
+            })
+            .collect();
         let results: Vec<(String, Outcome)> = batch
             .iter()
             .zip(outcomes)
-            .enumerate()
-            .map(|(k, (c, outcome))| {
-                let objectives = match &outcome {
-                    Outcome::Objectives(values) => Some(Value::Object(
-                        self.names
-                            .iter()
-                            .filter_map(|n| values.get(n).map(|v| (n.clone(), Value::from(*v))))
-                            .collect(),
-                    )),
-                    Outcome::Failed => None,
-                };
-                self.publish(ProgressEvent::EvaluationComplete {
-                    iteration: iteration_no,
-                    evaluation_index: k as u32 + 1,
-                    batch_size: batch.len() as u32,
-                    candidate_id: c.id.clone(),
-                    objectives,
-                });
-                (c.id.clone(), outcome)
-            })
+            .map(|(c, outcome)| (c.id.clone(), outcome))
             .collect();
-        let summary = self
-            .engine
-            .tell(&results)
-            .map_err(|e| ServiceError::Internal(anyhow::anyhow!("tell: {e}")))?;
-        let (evaluations, iteration, best) = iteration_record(&self.engine, batch, &summary);
+        // The front's hypervolume (and the record built from every evaluation) off the async
+        // threads.
+        let told = batch.to_vec();
+        let told = self
+            .blocking(move |engine| {
+                let summary = engine.tell(&results)?;
+                let record = iteration_record(engine, &told, &summary);
+                Ok::<_, CampaignError>((summary, record))
+            })
+            .await?;
+        let (summary, (evaluations, iteration, best)) = match told {
+            Ok(done) => done,
+            Err(CampaignError::Cancelled) => return Ok(None),
+            Err(e) => return Err(ServiceError::Internal(anyhow::anyhow!("tell: {e}"))),
+        };
+        for (k, (c, objectives)) in batch.iter().zip(objectives).enumerate() {
+            self.publish(ProgressEvent::EvaluationComplete {
+                iteration: iteration_no,
+                evaluation_index: k as u32 + 1,
+                batch_size: batch.len() as u32,
+                candidate_id: c.id.clone(),
+                objectives,
+            });
+        }
         self.services
             .db
             .evaluations()
@@ -409,7 +502,7 @@ impl<'a> Run<'a> {
             best_objectives: best,
         });
         self.flush_engine_log().await?;
-        Ok(summary.iteration)
+        Ok(Some(summary.iteration))
     }
 
     /// Ends the run: logs `message` at `level`, records the end on the job and its campaign,
@@ -421,11 +514,14 @@ impl<'a> Run<'a> {
         message: &str,
     ) -> Result<(), ServiceError> {
         self.flush_engine_log().await?;
+        let pareto_size = self
+            .blocking(|engine| engine.pareto_front().len() as u32)
+            .await?;
         let totals = Totals {
             iterations: self.engine.iteration(),
             evaluations: self.engine.spent() as u32,
             hypervolume: self.engine.hypervolume(),
-            pareto_size: self.engine.pareto_front().len() as u32,
+            pareto_size,
         };
         end_job(self.services, &self.job, end, level, message, totals).await
     }
@@ -481,6 +577,59 @@ impl<'a> Run<'a> {
 
     pub(super) fn names(&self) -> &[String] {
         &self.names
+    }
+}
+
+/// Awaits `task`, setting `cancel` when the job is stopped, cancelled, past its timeout or no
+/// longer running (read every [`WATCH_INTERVAL`]), or when this future is dropped before
+/// `task` ends.
+async fn watch<T>(
+    services: &Services,
+    job_id: &JobId,
+    cancel: &Cancel,
+    task: tokio::task::JoinHandle<T>,
+) -> Result<T, ServiceError> {
+    let abandoned = CancelOnDrop(Some(cancel.clone()));
+    tokio::pin!(task);
+    let mut ticks = tokio::time::interval(WATCH_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        tokio::select! {
+            joined = &mut task => {
+                abandoned.disarm();
+                return joined.map_err(|e| ServiceError::Internal(e.into()));
+            }
+            _ = ticks.tick(), if !cancel.is_cancelled() => {
+                match services.db.campaign_jobs().job_for_worker(job_id).await {
+                    Ok(job) => {
+                        if job.cancel_requested || now_ms() > job.timeout_at || job.status.is_final() {
+                            cancel.cancel();
+                        }
+                    }
+                    // The database may be briefly away: the step goes on, and the next check
+                    // or the step's end decides.
+                    Err(e) => tracing::warn!(job.id = %job_id, error = %e, "could not check the job"),
+                }
+            }
+        }
+    }
+}
+
+/// Sets the cancel flag when dropped, unless disarmed first.
+struct CancelOnDrop(Option<Cancel>);
+
+impl CancelOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(cancel) = &self.0 {
+            cancel.cancel();
+        }
     }
 }
 
@@ -573,7 +722,7 @@ fn prior_row(document: &mdl::Mdl, e: &StoredEvaluation) -> (Point, Outcome) {
 fn iteration_record(
     engine: &Engine,
     batch: &[Candidate],
-    summary: &optimizer::campaign::IterationSummary,
+    summary: &IterationSummary,
 ) -> (Vec<StoredEvaluation>, StoredIteration, Value) {
     let ids: std::collections::HashSet<&str> = batch.iter().map(|c| c.id.as_str()).collect();
     let evaluations: Vec<StoredEvaluation> = engine
@@ -616,37 +765,54 @@ fn iteration_record(
     (evaluations, iteration, Value::Object(best))
 }
 
+/// Why a replay stopped.
+enum Replay {
+    /// The cancel flag was set.
+    Cancelled,
+    /// The engine does not propose what was recorded.
+    Mismatch(String),
+}
+
+impl From<CampaignError> for Replay {
+    fn from(e: CampaignError) -> Self {
+        match e {
+            CampaignError::Cancelled => Replay::Cancelled,
+            other => Replay::Mismatch(format!("cannot resume: {other}")),
+        }
+    }
+}
+
 /// Feeds `recorded` (iterations 1..=`through`) back into a fresh engine: each iteration's
 /// proposals must be exactly the recorded candidates, which then get their recorded results.
-fn replay(engine: &mut Engine, recorded: &[StoredEvaluation], through: i64) -> Result<(), String> {
+fn replay(engine: &mut Engine, recorded: &[StoredEvaluation], through: i64) -> Result<(), Replay> {
     let names = objective_names(engine.mdl());
     for iteration in 1..=through {
-        let batch = engine.ask();
+        let batch = engine.ask()?;
         let stored: HashMap<&str, &StoredEvaluation> = recorded
             .iter()
             .filter(|e| e.iteration == iteration)
             .map(|e| (e.candidate_id.as_str(), e))
             .collect();
         if batch.len() != stored.len() {
-            return Err(format!(
+            return Err(Replay::Mismatch(format!(
                 "cannot resume: iteration {iteration} proposed {} candidates but {} were recorded",
                 batch.len(),
                 stored.len()
-            ));
+            )));
         }
         let mut results = Vec::with_capacity(batch.len());
         for c in &batch {
             let Some(e) = stored.get(c.id.as_str()) else {
-                return Err(format!(
+                return Err(Replay::Mismatch(format!(
                     "cannot resume: candidate {} was not recorded",
                     c.id
-                ));
+                )));
             };
             if serde_json::to_value(&c.parameters).ok().as_ref() != Some(&e.parameters) {
-                return Err(format!(
+                return Err(Replay::Mismatch(format!(
                     "cannot resume: candidate {} differs from the recorded one",
                     c.id
-                ));
+                )));
             }
             let outcome = match &e.objectives {
                 Some(values) => {
@@ -656,9 +822,7 @@ fn replay(engine: &mut Engine, recorded: &[StoredEvaluation], through: i64) -> R
             };
             results.push((c.id.clone(), outcome));
         }
-        engine
-            .tell(&results)
-            .map_err(|e| format!("cannot resume: {e}"))?;
+        engine.tell(&results)?;
     }
     Ok(())
 }

@@ -275,8 +275,13 @@ pub async fn campaign_results(
     let results = services
         .campaign_results(&caller, &id, query.pareto_only)
         .await?;
+    // A campaign can hold a hundred thousand rows: writing them out is work for the blocking
+    // pool, not for a runtime thread other requests share.
     Ok(match query.format {
-        ResultsFormat::Json => envelope::ok(results).into_response(),
+        ResultsFormat::Json => {
+            let json = envelope::ok(results);
+            services::blocking::run(move || json.into_response()).await?
+        }
         ResultsFormat::Csv => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -285,7 +290,7 @@ pub async fn campaign_results(
                     format!("attachment; filename=\"{id}-results.csv\""),
                 ),
             ],
-            results_csv(&results),
+            services::blocking::run(move || results_csv(&results)).await?,
         )
             .into_response(),
     })
