@@ -39,6 +39,9 @@ BINARYEN_VERSION="132.0.0"
 # The SMTP server the API tests send mail to, from PyPI into a venv of its own.
 AIOSMTPD_VERSION="1.4.6"
 MC_SMTP_VENV="${MC_SMTP_VENV:-$HOME/.cache/mattercraft/aiosmtpd-venv}"
+# The API fuzzer run against /v1/openapi.json, from PyPI into a venv of its own.
+SCHEMATHESIS_VERSION="4.32.5"
+MC_SCHEMATHESIS_VENV="${MC_SCHEMATHESIS_VENV:-$HOME/.cache/mattercraft/schemathesis-venv}"
 # Where Debian's postgresql package puts its server binaries (a test points it elsewhere).
 PG_LIB_DIR="${MC_PG_LIB_DIR:-/usr/lib/postgresql}"
 
@@ -247,14 +250,16 @@ ensure_shellcheck() {
   have shellcheck || die "shellcheck was installed but is not on PATH"
 }
 
-# aiosmtpd, a real SMTP server for the API tests' mail, in its own venv (never the system
-# Python's packages). Needs python3 with venv; Debian splits venv into python3-venv.
-ensure_aiosmtpd() {
-  local python="$MC_SMTP_VENV/bin/python" found=""
-  local probe='import importlib.metadata as m, aiosmtpd; print(m.version("aiosmtpd"))'
-  log "checking aiosmtpd $AIOSMTPD_VERSION (the SMTP server the API tests send mail to) in $MC_SMTP_VENV"
+# `ensure_venv_package VENV PACKAGE VERSION PURPOSE`: PACKAGE==VERSION from PyPI in a venv of
+# its own (never the system Python's packages). Needs python3 with venv; Debian splits venv
+# into python3-venv.
+ensure_venv_package() {
+  local venv="$1" package="$2" version="$3" purpose="$4"
+  local python="$venv/bin/python" found=""
+  local probe="import importlib.metadata as m; print(m.version('$package'))"
+  log "checking $package $version ($purpose) in $venv"
   if [ -x "$python" ]; then found=$("$python" -c "$probe" 2>/dev/null || true); fi
-  if [ "$found" = "$AIOSMTPD_VERSION" ]; then
+  if [ "$found" = "$version" ]; then
     note "present"
     return 0
   fi
@@ -264,16 +269,28 @@ ensure_aiosmtpd() {
     apt_install python3-venv
   fi
   have python3 || die "python3 was installed but is not on PATH"
-  note "${found:+found aiosmtpd $found; }creating a Python venv and installing aiosmtpd==$AIOSMTPD_VERSION from PyPI"
-  rm -rf "$MC_SMTP_VENV"
-  mkdir -p "$(dirname "$MC_SMTP_VENV")"
-  python3 -m venv "$MC_SMTP_VENV" || die "python3 -m venv $MC_SMTP_VENV failed"
-  "$python" -m pip install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION" \
-    || die "pip install aiosmtpd==$AIOSMTPD_VERSION failed (is PyPI reachable?)"
+  note "${found:+found $package $found; }creating a Python venv and installing $package==$version from PyPI"
+  rm -rf "$venv"
+  mkdir -p "$(dirname "$venv")"
+  python3 -m venv "$venv" || die "python3 -m venv $venv failed"
+  "$python" -m pip install --quiet --disable-pip-version-check "$package==$version" \
+    || die "pip install $package==$version failed (is PyPI reachable?)"
   hash -r
   found=$("$python" -c "$probe" 2>/dev/null || true)
-  [ "$found" = "$AIOSMTPD_VERSION" ] \
-    || die "aiosmtpd was installed but the venv's python reports version '${found:-nothing}'"
+  [ "$found" = "$version" ] \
+    || die "$package was installed but the venv's python reports version '${found:-nothing}'"
+}
+
+# aiosmtpd, a real SMTP server for the API tests' mail.
+ensure_aiosmtpd() {
+  ensure_venv_package "$MC_SMTP_VENV" aiosmtpd "$AIOSMTPD_VERSION" \
+    "the SMTP server the API tests send mail to"
+}
+
+# schemathesis, which fuzzes the running API from its OpenAPI document.
+ensure_schemathesis() {
+  ensure_venv_package "$MC_SCHEMATHESIS_VENV" schemathesis "$SCHEMATHESIS_VERSION" \
+    "the API fuzzer run against /v1/openapi.json"
 }
 
 ensure_build_tools() {

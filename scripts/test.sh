@@ -2,8 +2,9 @@
 # The whole test suite, from a fresh machine: installs what is missing, then runs
 #   the set-up steps' own test, shellcheck, cargo fmt --check, clippy (host and wasm), unit
 #   tests, the store and API integration tests on SQLite and on PostgreSQL (their mail through a
-#   real SMTP server, aiosmtpd), the release build of the server and the site (what ships), and
-#   Playwright in Debian's Chromium against that release build, with JavaScript on and off.
+#   real SMTP server, aiosmtpd), the attack suite against a running server, the release build of
+#   the server and the site (what ships), Playwright in Debian's Chromium against that release
+#   build with JavaScript on and off, and schemathesis fuzzing its API from /v1/openapi.json.
 # Ends with one line "summary: N passed, M failed"; exits non-zero when anything failed.
 set -uo pipefail
 # shellcheck source=lib.sh
@@ -139,6 +140,7 @@ ensure_psql
 ensure_chromium
 ensure_playwright
 ensure_aiosmtpd
+ensure_schemathesis
 start_postgres
 drop_test_databases
 start_smtp
@@ -170,9 +172,11 @@ if [ -n "$release_built" ]; then
   step "end-to-end tests in Chromium against the release build (JavaScript on and off)" \
     env MC_SERVER_BIN="$CARGO_TARGET_DIR/release/server" MC_SITE_ROOT="$(site_root)" \
     bash -c 'cd end2end && npx playwright test'
+  step "schemathesis against the release server's /v1/openapi.json (120 s)" \
+    bash scripts/schemathesis.sh "$CARGO_TARGET_DIR/release/server" "$(site_root)" 120
 else
-  FAILED_STEPS+=("end-to-end tests (not run: the release build failed)")
-  FAILED=$((FAILED + 1))
+  FAILED_STEPS+=("end-to-end tests and schemathesis (not run: the release build failed)")
+  FAILED=$((FAILED + 2))
 fi
 
 elapsed=$(( $(date +%s) - started ))

@@ -143,14 +143,17 @@ cat >"$STUBS/.venv_python" <<'EOF'
 #!/bin/bash
 venv="$(dirname "$(dirname "$0")")"
 case "$1" in
-  -c) [ -e "$venv/installed" ] || { echo "ModuleNotFoundError: No module named 'aiosmtpd' (stub)" >&2; exit 1; }
+  -c) [ -e "$venv/installed" ] || { echo "importlib.metadata.PackageNotFoundError (stub)" >&2; exit 1; }
       cat "$venv/installed" ;;
   -m)
     echo "venv-python $*" >>"$STUB_LOG"
     [ "$2 $3" = "pip install" ] || { echo "stub venv python: unexpected $*" >&2; exit 1; }
-    [ "${STUB_FAIL:-}" = aiosmtpd ] && { echo "ERROR: No matching distribution found for aiosmtpd (stub)" >&2; exit 1; }
     for arg in "$@"; do
-      case "$arg" in aiosmtpd==*) echo "${arg#aiosmtpd==}" >"$venv/installed" ;; esac
+      case "$arg" in
+        "${STUB_FAIL:-no failure}"==*)
+          echo "ERROR: No matching distribution found for $arg (stub)" >&2; exit 1 ;;
+        *==*) echo "${arg#*==}" >"$venv/installed" ;;
+      esac
     done ;;
   *) echo "stub venv python: unexpected $*" >&2; exit 1 ;;
 esac
@@ -258,6 +261,7 @@ smtpd_venv() {
   local venv='$HOME/.cache/mattercraft/aiosmtpd-venv'
   echo "mkdir -p \"$venv/bin\"; cp \"\$STUB_DIR/.venv_python\" \"$venv/bin/python\"; echo $1 >\"$venv/installed\""
 }
+WANT_ST=$(sed -n 's/^SCHEMATHESIS_VERSION="\(.*\)"$/\1/p' "$LIB")
 WANT_WB=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/"/, "", $3); print $3; exit}' "$HERE/../../Cargo.lock")
 
 # --- Cases: each tool absent -------------------------------------------------------------------
@@ -300,6 +304,9 @@ expect_install "ensure_aiosmtpd installs python3 and python3-venv when there is 
   '^apt-get install -y -qq python3 python3-venv$' "^venv-python -m pip install .* aiosmtpd==$WANT_SMTPD\$"
 expect_install "ensure_aiosmtpd replaces a venv holding another aiosmtpd version" "$PY3; $(smtpd_venv 1.0)" \
   ensure_aiosmtpd "^venv-python -m pip install .* aiosmtpd==$WANT_SMTPD\$"
+expect_install "ensure_schemathesis makes a venv and installs schemathesis from PyPI when absent" "$PY3" \
+  ensure_schemathesis '^python3 -m venv .*/\.cache/mattercraft/schemathesis-venv$' \
+  "^venv-python -m pip install .* schemathesis==$WANT_ST\$"
 expect_install "ensure_playwright runs npm ci in end2end/ when node_modules is missing" "$NPM" \
   'ensure_playwright; [ -d end2end/node_modules ]' '^npm ci --no-audit --no-fund$'
 
@@ -323,6 +330,8 @@ expect_loud_failure "a failed apt-get install ends the script with a message" "e
   ensure_chromium "apt-get install chromium"
 expect_loud_failure "a failed pip install of aiosmtpd ends the script with a message" \
   "export STUB_FAIL=aiosmtpd; $PY3" ensure_aiosmtpd "pip install aiosmtpd"
+expect_loud_failure "a failed pip install of schemathesis ends the script with a message" \
+  "export STUB_FAIL=schemathesis; $PY3" ensure_schemathesis "pip install schemathesis"
 expect_loud_failure "an install that does not produce the tool ends the script with a message" \
   "export STUB_WASM_OPT_VERSION=108; $NPM" ensure_wasm_opt "wasm-opt --version"
 expect_loud_failure "no cargo at all ends the script with a message pointing to rustup" \

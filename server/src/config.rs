@@ -35,6 +35,9 @@ pub struct Settings {
     pub secret: SecretString,
     /// `WORKER_CONCURRENCY`: jobs run at once by this process's workers.
     pub worker_concurrency: usize,
+    /// `MATTERCRAFT_FILE_WORKERS`: uploaded files analysed at once by this process's workers (slots of
+    /// their own, so campaigns never hold up a part's analysis).
+    pub file_workers: usize,
     /// `MATTERCRAFT_LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
     /// `MATTERCRAFT_ENV`: `development` or `production`.
@@ -103,6 +106,11 @@ impl Settings {
             None => load_or_create_secret(&data_dir)?,
         };
         let worker_concurrency = parse_number(get("WORKER_CONCURRENCY"), "WORKER_CONCURRENCY", 2)?;
+        let file_workers = parse_number(
+            get("MATTERCRAFT_FILE_WORKERS"),
+            "MATTERCRAFT_FILE_WORKERS",
+            2,
+        )?;
         let log_format = match get("MATTERCRAFT_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -231,6 +239,7 @@ impl Settings {
             data_dir,
             secret,
             worker_concurrency,
+            file_workers,
             log_format,
             environment,
             max_json_bytes,

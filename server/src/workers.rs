@@ -15,7 +15,10 @@ pub fn runner(state: &AppState, settings: &Settings) -> Runner {
         store::ids::random_hex(3)
     );
     let config = RunnerConfig {
-        concurrency: settings.worker_concurrency,
+        lanes: services::tasks::lanes(services::tasks::WorkerSlots {
+            campaigns: settings.worker_concurrency,
+            files: settings.file_workers,
+        }),
         lease: settings.job_lease,
         ..RunnerConfig::new(worker_id)
     };

@@ -64,10 +64,16 @@ pub fn HomePage() -> impl IntoView {
                                         <dd>{s.version}</dd>
                                         <dt>"Database"</dt>
                                         <dd>{s.database}</dd>
-                                        <dt>"Background tasks queued"</dt>
-                                        <dd>{s.tasks.queued}</dd>
-                                        <dt>"Background tasks running"</dt>
-                                        <dd>{s.tasks.running}</dd>
+                                        {s
+                                            .tasks
+                                            .map(|tasks| {
+                                                view! {
+                                                    <dt>"Background tasks queued"</dt>
+                                                    <dd>{tasks.queued}</dd>
+                                                    <dt>"Background tasks running"</dt>
+                                                    <dd>{tasks.running}</dd>
+                                                }
+                                            })}
                                     </dl>
                                 }
                                     .into_any()

@@ -5,16 +5,14 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 
-/// Version, database backend and task queue counts.
+/// Version and database backend; the task queue's counts too for a signed-in operator.
 #[server(prefix = "/api/fn", endpoint = "platform_status")]
 pub async fn get_platform_status() -> Result<PlatformStatus, AppError> {
-    let services = use_context::<services::Services>().ok_or_else(|| {
-        crate::error::ssr::from_service(services::ServiceError::Internal(anyhow::anyhow!(
-            "Services are missing from the Leptos context"
-        )))
-    })?;
+    use crate::server_fns::ssr::{services, signed_in};
+    let services = services()?;
+    let caller = signed_in().await?.map(|(_, caller)| caller);
     services
-        .platform_status()
+        .platform_status(caller.as_ref())
         .await
         .map_err(crate::error::ssr::from_service)
 }

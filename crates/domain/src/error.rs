@@ -49,6 +49,9 @@ closed_set! {
         Forbidden = "forbidden",
         /// A cross-site request that changes something was refused.
         CsrfRejected = "csrf_rejected",
+        /// The account holds as many of something (keys, datasets, stored bytes…) as its plan
+        /// allows; the message names the limit.
+        QuotaExceeded = "quota_exceeded",
         /// An upload URL whose signature does not match.
         InvalidSignature = "invalid_signature",
         /// No such resource or route (also for another account's resources).
@@ -110,6 +113,7 @@ impl ErrorCode {
             | ErrorCode::Unauthenticated => 401,
             ErrorCode::Forbidden
             | ErrorCode::CsrfRejected
+            | ErrorCode::QuotaExceeded
             | ErrorCode::InvalidSignature
             | ErrorCode::EmailNotVerified => 403,
             ErrorCode::NotFound | ErrorCode::FileNotFound => 404,
@@ -158,6 +162,9 @@ impl ErrorCode {
             }
             ErrorCode::Forbidden => "You are not allowed to do this.",
             ErrorCode::CsrfRejected => "This request came from another site and was refused.",
+            ErrorCode::QuotaExceeded => {
+                "This account has reached a limit of its plan; delete something first."
+            }
             ErrorCode::InvalidSignature => "The upload URL's signature is not valid.",
             ErrorCode::NotFound => "That was not found.",
             ErrorCode::FileNotFound => "That file was not found.",

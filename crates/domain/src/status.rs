@@ -26,6 +26,7 @@ pub struct PlatformStatus {
     pub version: String,
     /// `sqlite` or `postgres`.
     pub database: String,
-    /// Tasks on the shared queue, over all workers.
-    pub tasks: TaskCounts,
+    /// Tasks on the shared queue, over all workers and accounts: shown to operators only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<TaskCounts>,
 }

@@ -23,6 +23,7 @@ use serde_json::Value;
 use store::campaign_jobs::CampaignJob;
 use store::campaigns::Campaign;
 use store::tasks::{NewTask, TaskKind};
+use store::AccountId;
 
 use crate::ServiceError;
 
@@ -38,14 +39,16 @@ pub struct RunCampaignJob {
 
 impl TaskKind for RunCampaignJob {
     const NAME: &'static str = "campaign";
+    const QUEUE: &'static str = crate::tasks::CAMPAIGNS_QUEUE;
 }
 
 impl RunCampaignJob {
-    /// The task for `job_id`, runnable at once.
-    pub fn task(job_id: &JobId) -> NewTask {
+    /// The task for `job_id` of `account`, runnable at once.
+    pub fn task(job_id: &JobId, account: &AccountId) -> NewTask {
         NewTask::of(&RunCampaignJob {
             job_id: job_id.clone(),
         })
+        .for_account(account)
     }
 }
 

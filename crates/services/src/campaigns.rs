@@ -18,7 +18,7 @@ use store::now_ms;
 use store::templates::{CustomTemplate, NewTemplate, TemplateSummaryRow};
 
 use crate::error::{Found, Resource};
-use crate::{Caller, ServiceError, Services};
+use crate::{quotas, Caller, ServiceError, Services};
 
 /// Why a campaign could not be created from an MDL document.
 const MDL_INVALID: &str = "The MDL document has errors; see details.";
@@ -228,8 +228,10 @@ impl Services {
         if !problems.is_empty() {
             return Err(ServiceError::Invalid(problems));
         }
-        let stored = self
-            .db
+        let tx = self.db.begin().await?;
+        self.reserve(&tx, caller, &[(quotas::CUSTOM_TEMPLATES, 1)])
+            .await?;
+        let stored = tx
             .templates()
             .create(
                 caller.account(),
@@ -253,6 +255,7 @@ impl Services {
                 )),
                 other => other.into(),
             })?;
+        tx.commit().await?;
         Ok(custom_detail(stored))
     }
 

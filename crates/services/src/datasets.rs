@@ -25,7 +25,7 @@ pub use tabular::{
 
 use crate::campaigns::MdlSource;
 use crate::error::{Found, Resource};
-use crate::{Caller, ServiceError, Services};
+use crate::{quotas, Caller, ServiceError, Services};
 
 /// Rows shown by `GET /v1/datasets/{id}`.
 const PREVIEW_ROWS: usize = 10;
@@ -121,8 +121,15 @@ impl Services {
             }
             None => Vec::new(),
         };
-        let stored = self
-            .db
+        let tx = self.db.begin().await?;
+        let size = i64::try_from(text.len()).unwrap_or(i64::MAX);
+        self.reserve(
+            &tx,
+            caller,
+            &[(quotas::DATASETS, 1), (quotas::STORED_BYTES, size)],
+        )
+        .await?;
+        let stored = tx
             .datasets()
             .create(
                 caller.account(),
@@ -139,6 +146,7 @@ impl Services {
                 now_ms(),
             )
             .await?;
+        tx.commit().await?;
         Ok(DatasetDetail {
             summary: dataset_summary(&stored)?,
             preview,

@@ -24,7 +24,7 @@ use store::files::{FileRow, NewFile};
 use store::now_ms;
 
 use crate::error::{Found, Resource};
-use crate::{Caller, ServiceError, Services};
+use crate::{quotas, Caller, ServiceError, Services};
 /// The largest part accepted by default (100 MB).
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 100 * 1000 * 1000;
 /// An upload that sends no byte for this long is cut off, by default.
@@ -91,15 +91,23 @@ impl Services {
         let nonce = store::ids::random_hex(16);
         let now = now_ms();
         let expires_at = now + UPLOAD_URL_TTL_MS;
-        self.db
-            .files()
+        let size_bytes = i64::try_from(req.size_bytes).unwrap_or(i64::MAX);
+        let tx = self.db.begin().await?;
+        // A pending upload counts at its announced size, so presigns cannot outrun the quota.
+        self.reserve(
+            &tx,
+            caller,
+            &[(quotas::FILES, 1), (quotas::STORED_BYTES, size_bytes)],
+        )
+        .await?;
+        tx.files()
             .create(
                 caller.account(),
                 NewFile {
                     id: &id,
                     filename,
                     content_type: &content_type,
-                    size_bytes: i64::try_from(req.size_bytes).unwrap_or(i64::MAX),
+                    size_bytes,
                     storage_key: &key,
                     upload_nonce: &nonce,
                     upload_expires_at: expires_at,
@@ -107,6 +115,7 @@ impl Services {
                 now,
             )
             .await?;
+        tx.commit().await?;
         let put = storage.presign_put(&key, &content_type, req.size_bytes, expires_at, &nonce);
         Ok(PresignResponse {
             file_id: id,
@@ -145,7 +154,9 @@ impl Services {
                 },
             });
         }
-        tx.tasks().enqueue(AnalyseFile::task(id), now).await?;
+        tx.tasks()
+            .enqueue(AnalyseFile::task(id, caller.account()), now)
+            .await?;
         tx.commit().await?;
         file_view(
             &self

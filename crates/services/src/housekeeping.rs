@@ -10,6 +10,7 @@
 //! | mailed codes and links | ended (used or expired) over [`CHALLENGE_RETENTION_MS`] ago |
 //! | presigned files whose bytes never arrived | the upload URL expired and no upload can still be running; the row and any object go |
 //! | partial uploads in object storage | not written for longer than the longest upload |
+//! | finished background tasks (completed, dead, cancelled) | finished over [`TASK_RETENTION_MS`] ago |
 
 use std::future::Future;
 use std::time::{Duration, SystemTime};
@@ -27,6 +28,9 @@ pub const COUNTER_RETENTION_MS: i64 = 48 * 3_600_000;
 /// Mailed challenges are kept this long after they end: longer than the hour over which
 /// mails to one address are counted.
 pub const CHALLENGE_RETENTION_MS: i64 = 24 * 3_600_000;
+/// Finished tasks are kept this long, for operators looking into what ran (a campaign's own
+/// record is its job, which stays).
+pub const TASK_RETENTION_MS: i64 = 7 * 24 * 3_600_000;
 /// Abandoned uploads are removed this many at a time.
 const BATCH: u32 = 200;
 
@@ -43,6 +47,8 @@ pub struct Swept {
     pub abandoned_uploads: u64,
     /// Partial uploads left in object storage.
     pub leftover_objects: u64,
+    /// Finished background tasks.
+    pub finished_tasks: u64,
 }
 
 impl Services {
@@ -63,6 +69,11 @@ impl Services {
                 .await?,
             abandoned_uploads: self.sweep_abandoned_uploads(now).await?,
             leftover_objects: self.sweep_leftover_objects(now).await?,
+            finished_tasks: self
+                .db
+                .tasks()
+                .purge_finished(now - TASK_RETENTION_MS)
+                .await?,
         })
     }
 

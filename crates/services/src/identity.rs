@@ -21,7 +21,9 @@ mod throttle;
 
 use std::net::IpAddr;
 
-use domain::auth::{check_new_password, scopes_allow, DisplayName, Email, KeyKind, Plan, Scope};
+use domain::auth::{
+    check_new_password, scopes_allow, DisplayName, Email, KeyKind, Plan, Role, Scope,
+};
 use domain::auth::{ShownOnce, UserView};
 use domain::error::ErrorCode;
 use domain::ids::ApiKeyId;
@@ -52,6 +54,8 @@ pub struct Caller {
     account: AccountId,
     /// The account's plan (rate-limit tier).
     pub plan: Plan,
+    /// The account's role: operators also see the platform's queues and the operator console.
+    pub role: Role,
     /// What the caller may do; a session has `admin`.
     pub scopes: Vec<Scope>,
     /// The API key used, if any.
@@ -68,6 +72,7 @@ impl Caller {
         Self {
             account: account.id.clone(),
             plan: account.plan,
+            role: account.role,
             scopes: vec![Scope::Admin],
             key_id: None,
             key_kind: None,
@@ -92,12 +97,10 @@ impl Caller {
         }
     }
 
-    /// The rate-limit bucket: per key, or per account for sessions.
+    /// The bucket the caller's requests and websockets are counted in: its account, whichever
+    /// key or session it uses, so minting keys does not multiply the budget.
     pub fn rate_bucket(&self) -> String {
-        match &self.key_id {
-            Some(key) => format!("key:{key}"),
-            None => format!("account:{}", self.account),
-        }
+        format!("account:{}", self.account)
     }
 }
 

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod mail;
 pub mod network;
 pub mod progress;
+pub mod quotas;
 pub mod rate_limit;
 pub mod request_id;
 pub mod storage;

@@ -228,6 +228,7 @@ impl std::fmt::Debug for SendMail {
 
 impl TaskKind for SendMail {
     const NAME: &'static str = "send_mail";
+    const QUEUE: &'static str = crate::tasks::MAIL_QUEUE;
     // 5 s × 2ⁿ: the last of 8 attempts comes about 10 minutes after the first, long enough to
     // ride out an SMTP server's restart, short enough for a one-time code still to be useful.
     const MAX_ATTEMPTS: i64 = 8;

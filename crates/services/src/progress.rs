@@ -22,8 +22,9 @@ pub const NOTIFY_CHANNEL: &str = "mc_campaign_events";
 /// Events a slow watcher may fall behind by before it skips ahead.
 const BUFFER: usize = 256;
 
-/// Sockets one API key (or session) may hold open at once.
-pub const SOCKETS_PER_KEY: usize = 10;
+/// Sockets one account may hold open at once, over all its keys and sessions (minting keys
+/// does not buy more).
+pub const SOCKETS_PER_ACCOUNT: usize = 20;
 
 /// The fan-out hub. Cheap to clone.
 #[derive(Debug, Clone, Default)]
@@ -120,7 +121,7 @@ impl ProgressHub {
     pub fn open_socket(&self, owner: &str) -> Option<SocketSlot> {
         let mut sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
         let count = sockets.entry(owner.to_owned()).or_default();
-        if *count >= SOCKETS_PER_KEY {
+        if *count >= SOCKETS_PER_ACCOUNT {
             return None;
         }
         *count += 1;
@@ -187,13 +188,13 @@ mod tests {
     }
 
     #[test]
-    fn a_key_holds_at_most_ten_sockets_and_closing_one_frees_a_slot() {
+    fn an_account_holds_at_most_twenty_sockets_and_closing_one_frees_a_slot() {
         let hub = ProgressHub::default();
-        let mut slots: Vec<SocketSlot> = (0..SOCKETS_PER_KEY)
+        let mut slots: Vec<SocketSlot> = (0..SOCKETS_PER_ACCOUNT)
             .map(|_| hub.open_socket("key_a").unwrap())
             .collect();
         assert!(hub.open_socket("key_a").is_none());
-        assert!(hub.open_socket("key_b").is_some(), "limits are per key");
+        assert!(hub.open_socket("key_b").is_some(), "limits are per owner");
         slots.pop();
         assert!(hub.open_socket("key_a").is_some());
     }

@@ -2,7 +2,9 @@
 
 use domain::status::PlatformStatus;
 
-use crate::{ServiceError, Services};
+use domain::auth::Role;
+
+use crate::{Caller, ServiceError, Services};
 
 impl Services {
     /// Succeeds when the database answers.
@@ -11,12 +13,22 @@ impl Services {
         Ok(())
     }
 
-    /// Version, database backend and task queue counts.
-    pub async fn platform_status(&self) -> Result<PlatformStatus, ServiceError> {
+    /// Version and database backend for everyone; the task queue's counts (every account's
+    /// activity) only for an operator. Answers 503 when the database is away, for anyone.
+    pub async fn platform_status(
+        &self,
+        caller: Option<&Caller>,
+    ) -> Result<PlatformStatus, ServiceError> {
+        self.readiness().await?;
+        let operator = caller.is_some_and(|c| c.role == Role::Operator);
         Ok(PlatformStatus {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             database: self.db.backend().as_str().to_owned(),
-            tasks: self.db.tasks().counts().await?,
+            tasks: if operator {
+                Some(self.db.tasks().counts().await?)
+            } else {
+                None
+            },
         })
     }
 }

@@ -195,6 +195,28 @@ impl Accounts {
         crate::error::one_row(&done)
     }
 
+    /// Changes the role (`operator` sees the platform's queues and the operator console).
+    pub async fn set_role(&self, id: &AccountId, role: Role, now: i64) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE accounts SET role = $1, updated_at = $2 WHERE id = $3")
+            .bind(role)
+            .bind(now)
+            .bind(id.as_str())
+            .execute(&mut *self.db.conn().await?)
+            .await?;
+        crate::error::one_row(&done)
+    }
+
+    /// Locks the account's row for the rest of the unit of work, so that checks of its quotas
+    /// and the writes they guard are not raced by another request of the same account (on
+    /// SQLite the write also takes the database's write lock at once).
+    pub async fn lock(&self, id: &AccountId) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE accounts SET updated_at = updated_at WHERE id = $1")
+            .bind(id.as_str())
+            .execute(&mut *self.db.conn().await?)
+            .await?;
+        crate::error::one_row(&done)
+    }
+
     /// Number of accounts.
     pub async fn count(&self) -> Result<i64, StoreError> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM accounts")

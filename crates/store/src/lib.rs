@@ -25,6 +25,7 @@ pub mod tasks;
 pub mod templates;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod usage;
 
 pub use accounts::AccountId;
 pub use db::{now_ms, Backend, Db, DbOptions, Tx};

@@ -18,17 +18,18 @@
 mod runner;
 
 pub use runner::{
-    permanent, Handles, PermanentFailure, Runner, RunnerConfig, TaskContext, TaskHandler,
+    permanent, Handles, LaneSlots, PermanentFailure, Runner, RunnerConfig, TaskContext, TaskHandler,
 };
 
 use std::time::Duration;
 
+use domain::auth::Plan;
 use domain::ids::TaskId;
 pub use domain::tasks::TaskState;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::{Backend, Db, StoreError};
+use crate::{AccountId, Backend, Db, StoreError};
 
 /// A kind of task: the name stored with it and the payload its handler receives, declared
 /// once (the shape of crates.io's `BackgroundJob`).
@@ -37,7 +38,12 @@ pub trait TaskKind: Serialize + DeserializeOwned + Send + Sync + 'static {
     const NAME: &'static str;
     /// Attempts before the task is `dead`.
     const MAX_ATTEMPTS: i64 = 5;
+    /// The queue it waits in: each queue has worker slots of its own (see [`Lane`]).
+    const QUEUE: &'static str = DEFAULT_QUEUE;
 }
+
+/// The queue of task kinds that name none.
+pub const DEFAULT_QUEUE: &str = "background";
 
 /// A task as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +52,10 @@ pub struct Task {
     pub id: String,
     /// Which handler runs it: a [`TaskKind::NAME`].
     pub kind: String,
+    /// The queue it waits in: a [`TaskKind::QUEUE`].
+    pub queue: String,
+    /// The account it works for, when it works for one: claims take accounts in turn.
+    pub account_id: Option<String>,
     /// The handler's input.
     pub payload: serde_json::Value,
     /// Current state.
@@ -78,6 +88,8 @@ pub struct Task {
 struct TaskRow {
     id: String,
     kind: String,
+    queue: String,
+    account_id: Option<String>,
     payload: String,
     status: TaskState,
     priority: i64,
@@ -93,7 +105,8 @@ struct TaskRow {
     finished_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, kind, payload, status, priority, attempts, max_attempts, run_at, \
+const COLUMNS: &str =
+    "id, kind, queue, account_id, payload, status, priority, attempts, max_attempts, run_at, \
     lease_owner, lease_expires_at, last_error, created_at, updated_at, started_at, finished_at";
 
 impl TryFrom<TaskRow> for Task {
@@ -106,6 +119,8 @@ impl TryFrom<TaskRow> for Task {
             status: row.status,
             id: row.id,
             kind: row.kind,
+            queue: row.queue,
+            account_id: row.account_id,
             priority: row.priority,
             attempts: row.attempts,
             max_attempts: row.max_attempts,
@@ -126,6 +141,10 @@ impl TryFrom<TaskRow> for Task {
 pub struct NewTask {
     /// Which handler runs it.
     pub kind: String,
+    /// The queue it waits in.
+    pub queue: String,
+    /// The account it works for (see [`NewTask::for_account`]).
+    pub account_id: Option<String>,
     /// The handler's input.
     pub payload: serde_json::Value,
     /// Higher runs first (default 0).
@@ -141,6 +160,8 @@ impl NewTask {
     pub fn of<T: TaskKind>(task: &T) -> Self {
         Self {
             kind: T::NAME.to_owned(),
+            queue: T::QUEUE.to_owned(),
+            account_id: None,
             // A payload is a plain struct of ids and numbers: serialising it cannot fail.
             payload: serde_json::to_value(task).unwrap_or(serde_json::Value::Null),
             priority: 0,
@@ -154,6 +175,8 @@ impl NewTask {
     pub fn new(kind: impl Into<String>, payload: serde_json::Value) -> Self {
         Self {
             kind: kind.into(),
+            queue: DEFAULT_QUEUE.to_owned(),
+            account_id: None,
             payload,
             priority: 0,
             max_attempts: 5,
@@ -175,11 +198,87 @@ impl NewTask {
         self
     }
 
+    /// Marks the task as work for `account`: claims share a queue's slots between accounts in
+    /// turn and hold each account to its cap ([`Lane`]).
+    #[must_use]
+    pub fn for_account(mut self, account: &AccountId) -> Self {
+        self.account_id = Some(account.as_str().to_owned());
+        self
+    }
+
+    /// Puts the task in `queue` instead of its kind's (the queue's own tests).
+    #[must_use]
+    pub fn in_queue(mut self, queue: impl Into<String>) -> Self {
+        self.queue = queue.into();
+        self
+    }
+
     /// Sets the priority (higher first).
     #[must_use]
     pub fn priority(mut self, priority: i64) -> Self {
         self.priority = priority;
         self
+    }
+}
+
+/// Which tasks a claim may take, and how it shares them between accounts.
+///
+/// Every claim is fair: among the runnable tasks of the highest priority it takes the account
+/// with the fewest tasks running in the queue, then the one served least recently, so one
+/// account's ten queued tasks wait their turn behind another's one. With `account_cap` an
+/// account whose plan's number of tasks already run in the queue gets nothing until one ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lane {
+    /// The queue to take from; `None` takes from every queue (tests, `run_pending`).
+    pub queue: Option<String>,
+    /// Tasks of one account running at once in this queue, by plan; `None` for no cap.
+    pub account_cap: Option<PlanCaps>,
+}
+
+impl Lane {
+    /// Every queue, no cap per account.
+    pub fn any() -> Self {
+        Self {
+            queue: None,
+            account_cap: None,
+        }
+    }
+
+    /// The queue named `queue`, no cap per account.
+    pub fn queue(queue: impl Into<String>) -> Self {
+        Self {
+            queue: Some(queue.into()),
+            account_cap: None,
+        }
+    }
+
+    /// The same lane, holding each account to `caps`.
+    #[must_use]
+    pub fn capped(mut self, caps: PlanCaps) -> Self {
+        self.account_cap = Some(caps);
+        self
+    }
+}
+
+/// A number of tasks per plan (e.g. campaigns one account may run at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanCaps {
+    /// For `free` accounts (and tasks of accounts that no longer exist).
+    pub free: u32,
+    /// For `pro` accounts.
+    pub pro: u32,
+    /// For `scale` accounts.
+    pub scale: u32,
+}
+
+impl PlanCaps {
+    /// The cap of `plan`.
+    pub fn of(&self, plan: Plan) -> u32 {
+        match plan {
+            Plan::Free => self.free,
+            Plan::Pro => self.pro,
+            Plan::Scale => self.scale,
+        }
     }
 }
 
@@ -250,8 +349,9 @@ impl Tasks {
         let id = TaskId::generate();
         let payload = new.payload.to_string();
         let sql = format!(
-            "INSERT INTO tasks (id, kind, payload, status, priority, attempts, max_attempts, \
-             run_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $8) \
+            "INSERT INTO tasks (id, kind, queue, account_id, payload, status, priority, attempts, \
+             max_attempts, run_at, created_at, updated_at) \
+             VALUES ($1, $2, $9, $10, $3, $4, $5, 0, $6, $7, $8, $8) \
              RETURNING {COLUMNS}"
         );
         let row: TaskRow = sqlx::query_as(&sql)
@@ -263,6 +363,8 @@ impl Tasks {
             .bind(new.max_attempts.max(1))
             .bind(new.run_at.unwrap_or(now))
             .bind(now)
+            .bind(&new.queue)
+            .bind(new.account_id.as_deref())
             .fetch_one(&mut *self.db.conn().await?)
             .await?;
         row.try_into()
@@ -278,38 +380,80 @@ impl Tasks {
         row.try_into()
     }
 
-    /// Leases the next runnable job to `worker` until `now + lease_ms`.
-    ///
-    /// Runnable: queued with `run_at <= now`, or running with an expired lease and attempts
-    /// left (its worker died). Highest priority first, then oldest `run_at`.
+    /// Leases the next runnable task of any queue to `worker` until `now + lease_ms` (see
+    /// [`Tasks::claim_in`]).
     pub async fn claim(
         &self,
         worker: &str,
         lease_ms: i64,
         now: i64,
     ) -> Result<Option<Task>, StoreError> {
-        let lock = match self.db.backend() {
-            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        self.claim_in(&Lane::any(), worker, lease_ms, now).await
+    }
+
+    /// Leases the next runnable task of `lane` to `worker` until `now + lease_ms`.
+    ///
+    /// Runnable: queued with `run_at <= now`, or running with an expired lease and attempts
+    /// left (its worker died). Highest priority first; then accounts in turn (fewest running
+    /// in the queue, then least recently served); then oldest `run_at`. An account at its
+    /// lane's cap is passed over. On PostgreSQL claims of one queue take turns on an advisory
+    /// lock, so two workers cannot both see room under a cap and both take it.
+    pub async fn claim_in(
+        &self,
+        lane: &Lane,
+        worker: &str,
+        lease_ms: i64,
+        now: i64,
+    ) -> Result<Option<Task>, StoreError> {
+        let (lock, locked) = match self.db.backend() {
+            Backend::Postgres => ("FOR UPDATE OF t SKIP LOCKED", true),
             // SQLite runs the whole statement under its single write lock.
-            Backend::Sqlite => "",
+            Backend::Sqlite => ("", false),
         };
+        // Tasks of the same account in the same queue that hold a live lease.
+        let running = "(SELECT COUNT(*) FROM tasks r WHERE r.queue = t.queue \
+            AND r.account_id = t.account_id AND r.status = $1 AND r.lease_expires_at >= $4)";
         let sql = format!(
             "UPDATE tasks SET status = $1, attempts = attempts + 1, lease_owner = $2, \
              lease_expires_at = $3, started_at = COALESCE(started_at, $4), updated_at = $4 \
-             WHERE id = (SELECT id FROM tasks \
-                 WHERE (status = $5 AND run_at <= $4) \
-                    OR (status = $1 AND lease_expires_at < $4 AND attempts < max_attempts) \
-                 ORDER BY priority DESC, run_at ASC, id ASC LIMIT 1 {lock}) \
+             WHERE id = (SELECT t.id FROM tasks t LEFT JOIN accounts a ON a.id = t.account_id \
+                 WHERE (CAST($6 AS TEXT) IS NULL OR t.queue = $6) \
+                   AND ((t.status = $5 AND t.run_at <= $4) \
+                     OR (t.status = $1 AND t.lease_expires_at < $4 AND t.attempts < t.max_attempts)) \
+                   AND (t.account_id IS NULL OR CAST($7 AS BIGINT) IS NULL \
+                     OR {running} < CASE a.plan WHEN $10 THEN $8 WHEN $11 THEN $9 ELSE $7 END) \
+                 ORDER BY t.priority DESC, {running} ASC, \
+                   COALESCE((SELECT MAX(r.started_at) FROM tasks r WHERE r.queue = t.queue \
+                     AND r.account_id = t.account_id), 0) ASC, \
+                   t.run_at ASC, t.id ASC \
+                 LIMIT 1 {lock}) \
              RETURNING {COLUMNS}"
         );
-        let row: Option<TaskRow> = sqlx::query_as(&sql)
+        let caps = lane.account_cap;
+        let query = sqlx::query_as::<_, TaskRow>(&sql)
             .bind(TaskState::Running)
             .bind(worker)
             .bind(now.saturating_add(lease_ms))
             .bind(now)
             .bind(TaskState::Queued)
-            .fetch_optional(&mut *self.db.conn().await?)
-            .await?;
+            .bind(lane.queue.as_deref())
+            .bind(caps.map(|c| i64::from(c.free)))
+            .bind(caps.map(|c| i64::from(c.pro)))
+            .bind(caps.map(|c| i64::from(c.scale)))
+            .bind(Plan::Pro)
+            .bind(Plan::Scale);
+        let row = if locked && !self.db.in_transaction() {
+            let tx = self.db.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(claim_lock_key(lane.queue.as_deref()))
+                .execute(&mut *tx.conn().await?)
+                .await?;
+            let row = query.fetch_optional(&mut *tx.conn().await?).await?;
+            tx.commit().await?;
+            row
+        } else {
+            query.fetch_optional(&mut *self.db.conn().await?).await?
+        };
         row.map(Task::try_from).transpose()
     }
 
@@ -485,6 +629,20 @@ impl Tasks {
         }
         Ok(counts)
     }
+}
+
+/// The PostgreSQL advisory lock that claims from `queue` take turns on: a fixed prefix and the
+/// queue name's FNV-1a hash, so it is the same in every process.
+fn claim_lock_key(queue: Option<&str>) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in "mattercraft.tasks.claim:"
+        .bytes()
+        .chain(queue.unwrap_or("*").bytes())
+    {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    i64::from_ne_bytes(hash.to_ne_bytes())
 }
 
 fn truncate(s: &str, max: usize) -> &str {

@@ -1,9 +1,10 @@
 //! Authentication and rate limiting for `/v1`.
 //!
 //! [`layer`] runs once per request: it turns the `Authorization: Bearer` key (or the browser's
-//! session cookie, or a websocket ticket in `?ticket=` on `/ws/` routes) into a [`Caller`], counts the request against the caller's limit (per key,
-//! per account for sessions, per client address when anonymous), refuses it with 429 when over,
-//! and puts `X-RateLimit-*` headers on every response. Handlers then take [`Authenticated`] or
+//! session cookie, or a websocket ticket in `?ticket=` on `/ws/` routes) into a [`Caller`],
+//! counts the request against the caller's limit (per account, whichever key or session it
+//! uses; per client address when anonymous), refuses it with 429 when over, and puts
+//! `X-RateLimit-*` headers on every response. Handlers then take [`Authenticated`] or
 //! [`Scoped`], the one place scopes are enforced.
 
 use std::marker::PhantomData;

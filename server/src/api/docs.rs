@@ -54,11 +54,74 @@ impl utoipa::Modify for BearerAuth {
 pub fn openapi() -> &'static str {
     static DOCUMENT: OnceLock<String> = OnceLock::new();
     DOCUMENT.get_or_init(|| {
-        let document = super::documented_routes().into_openapi();
+        let mut document = super::documented_routes().into_openapi();
+        document_common_errors(&mut document);
         document
             .to_pretty_json()
             .expect("the OpenAPI document is plain data and always serializes")
     })
+}
+
+/// Adds to every `/v1` operation the error answers any of them can give, where the handler
+/// did not describe them itself: 400 for bad parameters or bodies, 401 for a bad credential
+/// (an anonymous route refuses a bad key too), 403 for a cross-site request or a missing scope,
+/// 413 and 415 for bodies, 429 over the rate limit and 503 while the database is away.
+fn document_common_errors(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let error = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+    };
+    for (path, item) in document.paths.paths.iter_mut() {
+        if !path.starts_with("/v1/") {
+            continue;
+        }
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let takes_input = operation.request_body.is_some()
+                || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let mut common = vec![
+                ("401", "No valid API key, session or ticket (invalid_api_key)"),
+                ("403", "Not allowed: a missing scope, an address outside the key's allowlist, a cross-site request or a quota (forbidden, csrf_rejected, quota_exceeded)"),
+                ("429", "Over the rate limit (rate_limit_exceeded); see Retry-After"),
+                ("503", "The database is unreachable (upstream_temporarily_unavailable); retry shortly"),
+            ];
+            if takes_input {
+                common.push((
+                    "400",
+                    "A parameter or the body is not valid (invalid_request, invalid_json)",
+                ));
+            }
+            if operation.request_body.is_some() {
+                common.push(("413", "The body is larger than allowed (payload_too_large)"));
+                common.push((
+                    "415",
+                    "The body's content type is not accepted here (unsupported_media_type)",
+                ));
+            }
+            for (status, description) in common {
+                if !operation.responses.responses.contains_key(status) {
+                    operation
+                        .responses
+                        .responses
+                        .insert(status.to_owned(), error(description).into());
+                }
+            }
+        }
+    }
 }
 
 /// The OpenAPI 3.1 document for this API. The same document is served at `/openapi.json`,

@@ -2,11 +2,11 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
+use axum::{Extension, Json};
 use domain::envelope::Envelope;
 use domain::status::PlatformStatus;
 use serde::Serialize;
-use services::Services;
+use services::{Caller, Services};
 use utoipa::ToSchema;
 
 use super::{envelope, ApiError};
@@ -55,7 +55,8 @@ pub async fn ready(
     ))
 }
 
-/// The server's version, database backend and job queue counts.
+/// The server's version and database backend; with an operator's key or session also the task
+/// queue's counts (every account's activity, so nobody else sees them).
 #[utoipa::path(get, path = "/status", tag = "system",
     responses(
         (status = 200, description = "Platform status", body = Envelope<PlatformStatus>),
@@ -63,6 +64,10 @@ pub async fn ready(
     ))]
 pub async fn status(
     State(services): State<Services>,
+    caller: Option<Extension<Caller>>,
 ) -> Result<Json<Envelope<PlatformStatus>>, ApiError> {
-    Ok(envelope::ok(services.platform_status().await?))
+    let caller = caller.map(|Extension(caller)| caller);
+    Ok(envelope::ok(
+        services.platform_status(caller.as_ref()).await?,
+    ))
 }

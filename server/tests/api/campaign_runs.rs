@@ -664,21 +664,38 @@ async fn progress_streams_over_a_websocket_on_a_real_port() {
     assert_eq!(last["total_evaluations"], BUDGET);
     assert_eq!(last["total_iterations"], 3);
 
-    // Ten sockets per key: the eleventh is refused until one closes.
+    // Twenty sockets per account, however many keys it mints: the twenty-first is refused.
+    let second = app
+        .create_key(
+            &key,
+            serde_json::json!({"name": "second", "scopes": ["campaigns:read"]}),
+        )
+        .await["api_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let mut open = Vec::new();
     let own_ticket = ticket(key.clone()).await;
-    for _ in 0..10 {
+    let second_ticket = ticket(second).await;
+    for n in 0..20 {
+        let chosen = if n % 2 == 0 {
+            &own_ticket
+        } else {
+            &second_ticket
+        };
         open.push(
-            tokio_tungstenite::connect_async(url(&own_ticket))
+            tokio_tungstenite::connect_async(url(chosen))
                 .await
                 .unwrap()
                 .0,
         );
     }
-    assert_eq!(
-        refused(tokio_tungstenite::connect_async(url(&own_ticket)).await),
-        429
-    );
+    for chosen in [&own_ticket, &second_ticket] {
+        assert_eq!(
+            refused(tokio_tungstenite::connect_async(url(chosen)).await),
+            429
+        );
+    }
     drop(open);
 }
 

@@ -190,3 +190,35 @@ async fn housekeeping_sweeps_once_at_start_and_stops_on_shutdown() {
         .expect("housekeeping stops on shutdown")
         .unwrap();
 }
+
+#[tokio::test]
+async fn finished_tasks_older_than_a_week_are_swept_and_waiting_ones_kept() {
+    let app = TestApp::spawn().await;
+    let tasks = app.db.tasks();
+    let long_ago = now_ms() - services::housekeeping::TASK_RETENTION_MS - 60_000;
+    tasks
+        .enqueue(
+            store::tasks::NewTask::new("old", serde_json::json!({})),
+            long_ago,
+        )
+        .await
+        .unwrap();
+    let done = tasks.claim("w", 1_000, long_ago).await.unwrap().unwrap();
+    assert!(tasks.complete(&done.id, "w", long_ago + 1).await.unwrap());
+    tasks
+        .enqueue(
+            store::tasks::NewTask::new("waiting", serde_json::json!({})),
+            long_ago,
+        )
+        .await
+        .unwrap();
+
+    let swept = app.services.housekeeping(now_ms()).await.unwrap();
+    assert_eq!(swept.finished_tasks, 1);
+    let counts = tasks.counts().await.unwrap();
+    assert_eq!(
+        (counts.completed, counts.queued),
+        (0, 1),
+        "a waiting task is never swept"
+    );
+}

@@ -19,6 +19,7 @@ mod lab_loop;
 mod mail;
 mod outage;
 mod pages;
+mod quotas;
 mod rate_limits;
 mod redirects;
 mod security_headers;

@@ -94,3 +94,50 @@ async fn a_limit_of_zero_turns_rate_limiting_off() {
     assert_eq!(res.status, 200);
     assert!(res.header("x-ratelimit-limit").is_none());
 }
+
+#[tokio::test]
+async fn minting_more_keys_does_not_multiply_the_rate_limit() {
+    let app = TestApp::spawn_with_env(&[("MATTERCRAFT_RATE_LIMIT_PER_MINUTE", "5")]).await;
+    let first = app.connect("minter@example.com").await.api_key;
+    let new_key = serde_json::json!({"name": "more", "scopes": ["campaigns:read"]});
+    // A window can roll over mid-test; then the sequence is simply run again.
+    for _attempt in 0..2 {
+        let mut responses = Vec::new();
+        let mut keys = vec![first.clone()];
+        for _ in 0..2 {
+            let res = app
+                .call(
+                    &first,
+                    axum::http::Method::POST,
+                    "/v1/api-keys",
+                    Some(new_key.clone()),
+                )
+                .await;
+            if res.status == 201 {
+                keys.push(res.json()["data"]["api_key"].as_str().unwrap().to_owned());
+            }
+            responses.push(res);
+        }
+        for n in 0..4 {
+            let key = &keys[(n + 1) % keys.len()];
+            responses.push(app.get_as(key, "/v1/campaigns").await);
+        }
+        let resets: Vec<i64> = responses
+            .iter()
+            .map(|r| header_number(r, "x-ratelimit-reset"))
+            .collect();
+        if resets.iter().any(|r| *r != resets[0]) {
+            tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+            continue;
+        }
+        let statuses: Vec<u16> = responses.iter().map(|r| r.status.as_u16()).collect();
+        assert_eq!(
+            statuses,
+            [201, 201, 200, 200, 200, 429],
+            "one budget per account"
+        );
+        assert_eq!(keys.len(), 3);
+        return;
+    }
+    panic!("the rate-limit window rolled over twice");
+}

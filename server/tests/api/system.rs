@@ -70,8 +70,29 @@ async fn status_reports_the_backend_and_task_counts_in_the_envelope() {
     assert_eq!(res.status, 200, "{}", res.text());
     let body = res.json();
     assert_eq!(body["data"]["database"], app.db.backend().as_str());
-    assert_eq!(body["data"]["tasks"]["queued"], 1);
     assert_eq!(body["data"]["version"], env!("CARGO_PKG_VERSION"));
+    assert!(
+        body["data"].get("tasks").is_none(),
+        "anonymous callers do not see the platform's activity"
+    );
+    let user = app.connect("user@example.com").await;
+    let seen = app.get_as(&user.api_key, "/v1/status").await.json();
+    assert!(seen["data"].get("tasks").is_none(), "nor do users");
+    let operator = app.connect("operator@example.com").await;
+    app.db
+        .accounts()
+        .set_role(
+            &operator.account(),
+            domain::auth::Role::Operator,
+            store::now_ms(),
+        )
+        .await
+        .unwrap();
+    let seen = app.get_as(&operator.api_key, "/v1/status").await.json();
+    assert_eq!(
+        seen["data"]["tasks"]["queued"], 1,
+        "operators see the queue"
+    );
     assert_eq!(
         body["meta"]["request_id"],
         res.header("x-request-id").unwrap()

@@ -121,7 +121,7 @@ impl Run<'_> {
         tx.evaluations().propose(job, &proposed, now).await?;
         tx.tasks()
             .enqueue(
-                RunCampaignJob::task(&job.id).run_at(job.timeout_at + 1_000),
+                RunCampaignJob::task(&job.id, &job.account_id).run_at(job.timeout_at + 1_000),
                 now,
             )
             .await?;

@@ -12,7 +12,7 @@ use domain::error::{ErrorCode, ErrorDetail};
 use domain::ids::JobId;
 use serde_json::Value;
 use store::evaluations::{PostedResult, StoredEvaluation};
-use store::now_ms;
+use store::{now_ms, AccountId};
 
 use super::DEFAULT_TIMEOUT_HOURS;
 use super::{counts, job_view, named, objective_names, stored_mdl, RunCampaignJob};
@@ -54,7 +54,7 @@ impl Services {
                 ),
             })?;
         tx.tasks()
-            .enqueue(RunCampaignJob::task(&job.id), now)
+            .enqueue(RunCampaignJob::task(&job.id, caller.account()), now)
             .await?;
         tx.commit().await?;
         Ok(job_view(
@@ -86,7 +86,7 @@ impl Services {
             .latest_job(caller.account(), &id)
             .await?
             .ok_or(ServiceError::NotFound(Resource::Job))?;
-        self.wake_waiting_job(&job.id).await?;
+        self.wake_waiting_job(&job.id, caller.account()).await?;
         Ok(job_view(
             &job,
             counts(&job, campaign.budget, campaign.evaluations_completed),
@@ -96,14 +96,18 @@ impl Services {
     /// A job waiting for lab results holds no worker; when something it waits for changes
     /// (the batch is complete, a stop was asked) exactly one caller queues its next run, in
     /// the same unit of work that claimed it.
-    pub(crate) async fn wake_waiting_job(&self, job_id: &JobId) -> Result<bool, ServiceError> {
+    pub(crate) async fn wake_waiting_job(
+        &self,
+        job_id: &JobId,
+        account: &AccountId,
+    ) -> Result<bool, ServiceError> {
         let now = now_ms();
         let tx = self.db.begin().await?;
         if !tx.campaign_jobs().wake(job_id, now).await? {
             return Ok(false);
         }
         tx.tasks()
-            .enqueue(RunCampaignJob::task(job_id), now)
+            .enqueue(RunCampaignJob::task(job_id, account), now)
             .await?;
         tx.commit().await?;
         Ok(true)
@@ -207,7 +211,7 @@ impl Services {
                 .latest_job(caller.account(), &id)
                 .await?
             {
-                batch_complete = self.wake_waiting_job(&job.id).await?;
+                batch_complete = self.wake_waiting_job(&job.id, caller.account()).await?;
             }
         }
         Ok(EvaluationsAccepted {

@@ -190,7 +190,7 @@ impl Services {
                 ),
             });
         }
-        self.wake_waiting_job(&id).await?;
+        self.wake_waiting_job(&id, caller.account()).await?;
         self.job_with_counts(
             caller,
             jobs.job(caller.account(), &id).await.found(Resource::Job)?,
@@ -222,7 +222,7 @@ impl Services {
                         .into(),
             })?;
         tx.tasks()
-            .enqueue(RunCampaignJob::task(&job.id), now)
+            .enqueue(RunCampaignJob::task(&job.id, caller.account()), now)
             .await?;
         tx.commit().await?;
         self.job_with_counts(caller, job).await

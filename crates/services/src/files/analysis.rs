@@ -10,8 +10,8 @@
 use domain::files::FileStatus;
 use domain::ids::FileId;
 use serde_json::json;
-use store::now_ms;
 use store::tasks::{Handles, NewTask, TaskContext, TaskKind};
+use store::{now_ms, AccountId};
 
 use crate::{ServiceError, Services};
 
@@ -27,14 +27,16 @@ pub struct AnalyseFile {
 
 impl TaskKind for AnalyseFile {
     const NAME: &'static str = "file_analysis";
+    const QUEUE: &'static str = crate::tasks::FILES_QUEUE;
 }
 
 impl AnalyseFile {
-    /// The task for `file_id`, runnable at once.
-    pub fn task(file_id: &FileId) -> NewTask {
+    /// The task for `file_id` of `account`, runnable at once.
+    pub fn task(file_id: &FileId, account: &AccountId) -> NewTask {
         NewTask::of(&AnalyseFile {
             file_id: file_id.clone(),
         })
+        .for_account(account)
     }
 }
 

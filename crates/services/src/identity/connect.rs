@@ -16,7 +16,7 @@ use super::keys::issue_key;
 use super::parse_person;
 use super::throttle::{Limit, Window};
 use crate::mail::templates;
-use crate::{ServiceError, Services};
+use crate::{quotas, ServiceError, Services};
 
 /// The name of a key issued by connect: who asked, and when, so the owner can tell keys apart.
 fn key_name(name: &DisplayName, now: i64) -> String {
@@ -138,6 +138,8 @@ impl Services {
         if !tx.email_challenges().consume(&challenge, now).await? {
             return Err(code_expired());
         }
+        self.reserve_for(&tx, &account.id, account.plan, &[(quotas::API_KEYS, 1)])
+            .await?;
         // The code proved control of the address.
         tx.accounts().mark_email_verified(&account.id, now).await?;
         let connected = self

@@ -17,7 +17,7 @@ use store::{now_ms, AccountId, Db};
 
 use super::{sha256_hex, AuthFailure, AuthMethod, Caller};
 use crate::error::{Found, Resource};
-use crate::{ServiceError, Services};
+use crate::{quotas, ServiceError, Services};
 
 const KEY_RANDOM_BYTES: usize = 24;
 
@@ -171,6 +171,7 @@ impl Services {
         Ok(Caller {
             account: key.account_id,
             plan: account.plan,
+            role: account.role,
             scopes: key.scopes,
             key_id: Some(key.id),
             key_kind: Some(key.kind),
@@ -243,8 +244,10 @@ impl Services {
                 ),
             });
         }
+        let tx = self.db.begin().await?;
+        self.reserve(&tx, caller, &[(quotas::API_KEYS, 1)]).await?;
         let (key, raw) = issue_key(
-            &self.db,
+            &tx,
             caller.account(),
             name.as_str(),
             kind,
@@ -253,6 +256,7 @@ impl Services {
             now,
         )
         .await?;
+        tx.commit().await?;
         Ok(CreatedApiKey {
             key: view(key),
             api_key: raw,

@@ -15,7 +15,7 @@ use futures::FutureExt;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::{Backoff, FailOutcome, Task, TaskKind, Tasks};
+use super::{Backoff, FailOutcome, Lane, Task, TaskKind, Tasks};
 use crate::{now_ms, Db, StoreError};
 
 /// Runs the tasks of one kind, given as stored (the queue's own tests register raw handlers;
@@ -87,8 +87,9 @@ pub fn permanent(err: impl std::fmt::Display) -> anyhow::Error {
 pub struct RunnerConfig {
     /// Unique name of this worker, stored as the lease owner.
     pub worker_id: String,
-    /// Tasks run at the same time by this runner.
-    pub concurrency: usize,
+    /// The lanes this runner claims from, each with slots of its own, so a busy queue (long
+    /// campaigns) never holds up another (file analysis, mail).
+    pub lanes: Vec<LaneSlots>,
     /// Lease length; the heartbeat renews it every third.
     pub lease: Duration,
     /// Wait between claims when the queue is empty.
@@ -99,12 +100,32 @@ pub struct RunnerConfig {
     pub shutdown_grace: Duration,
 }
 
+/// A lane and how many of its tasks this runner runs at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaneSlots {
+    /// Which tasks, shared how between accounts.
+    pub lane: Lane,
+    /// Tasks of this lane run at once by this runner (at least 1).
+    pub slots: usize,
+}
+
+impl LaneSlots {
+    /// `slots` at once from `lane`.
+    pub fn new(lane: Lane, slots: usize) -> Self {
+        Self {
+            lane,
+            slots: slots.max(1),
+        }
+    }
+}
+
 impl RunnerConfig {
-    /// Defaults: 2 at a time, 30 s lease, 1 s poll, 5 s × 2ⁿ back-off up to 1 h, 20 s grace.
+    /// Defaults: one lane over every queue with 2 slots, 30 s lease, 1 s poll, 5 s × 2ⁿ
+    /// back-off up to 1 h, 20 s grace.
     pub fn new(worker_id: impl Into<String>) -> Self {
         Self {
             worker_id: worker_id.into(),
-            concurrency: 2,
+            lanes: vec![LaneSlots::new(Lane::any(), 2)],
             lease: Duration::from_secs(30),
             poll_interval: Duration::from_secs(1),
             backoff: Backoff::default(),
@@ -174,18 +195,41 @@ impl Runner {
         &self.inner.config.worker_id
     }
 
-    /// Claims and runs jobs until `shutdown` resolves, then waits up to the grace period for
-    /// running jobs and gives the rest back to the queue.
+    /// Claims and runs tasks from every lane until `shutdown` resolves, then waits up to the
+    /// grace period for running tasks and gives the rest back to the queue.
     pub async fn run_until(&self, shutdown: impl Future<Output = ()>) {
         let config = &self.inner.config;
-        let slots = Arc::new(Semaphore::new(config.concurrency.max(1)));
-        let mut tasks = JoinSet::new();
-        tokio::pin!(shutdown);
+        let (stop, _) = tokio::sync::watch::channel(false);
+        let mut lanes = JoinSet::new();
+        for lane in config.lanes.clone() {
+            let runner = self.clone();
+            let mut stopped = stop.subscribe();
+            lanes.spawn(async move {
+                runner
+                    .run_lane(&lane, async move {
+                        // An error means the sender is gone: stop as well.
+                        let _ = stopped.wait_for(|stop| *stop).await;
+                    })
+                    .await;
+            });
+        }
         tracing::info!(
             worker.id = %config.worker_id,
-            concurrency = config.concurrency,
+            lanes = ?config.lanes.iter().map(|l| (l.lane.queue.as_deref().unwrap_or("*"), l.slots)).collect::<Vec<_>>(),
             "task runner started"
         );
+        shutdown.await;
+        let _ = stop.send(true);
+        while lanes.join_next().await.is_some() {}
+        tracing::info!(worker.id = %config.worker_id, "task runner stopped");
+    }
+
+    /// One lane's loop: a claim whenever one of its slots is free.
+    async fn run_lane(&self, lane: &LaneSlots, shutdown: impl Future<Output = ()>) {
+        let config = &self.inner.config;
+        let slots = Arc::new(Semaphore::new(lane.slots.max(1)));
+        let mut tasks = JoinSet::new();
+        tokio::pin!(shutdown);
         loop {
             let permit = tokio::select! {
                 () = &mut shutdown => break,
@@ -195,7 +239,7 @@ impl Runner {
                 },
             };
             while tasks.try_join_next().is_some() {}
-            match self.claim_next().await {
+            match self.claim_next(&lane.lane).await {
                 Ok(Some(job)) => {
                     let runner = self.clone();
                     tasks.spawn(async move {
@@ -229,22 +273,28 @@ impl Runner {
             while tasks.join_next().await.is_some() {}
             self.release_in_flight().await;
         }
-        tracing::info!(worker.id = %config.worker_id, "task runner stopped");
     }
 
-    /// Runs every job that is runnable now, one at a time, until none is left; returns how
-    /// many ran. Tasks whose back-off puts them in the future are left for later. Tests use it
-    /// to drain the queue synchronously.
+    /// Runs every task that is runnable now, one at a time, lane after lane, until none is
+    /// left; returns how many ran. Tasks whose back-off puts them in the future are left for
+    /// later. Tests use it to drain the queue synchronously.
     pub async fn run_pending(&self) -> Result<usize, StoreError> {
         let mut ran = 0;
-        while let Some(job) = self.claim_next().await? {
+        loop {
+            let mut claimed = None;
+            for lane in &self.inner.config.lanes {
+                claimed = self.claim_next(&lane.lane).await?;
+                if claimed.is_some() {
+                    break;
+                }
+            }
+            let Some(job) = claimed else { return Ok(ran) };
             self.execute(job).await;
             ran += 1;
         }
-        Ok(ran)
     }
 
-    async fn claim_next(&self) -> Result<Option<Task>, StoreError> {
+    async fn claim_next(&self, lane: &Lane) -> Result<Option<Task>, StoreError> {
         let jobs = &self.inner.jobs;
         let now = now_ms();
         let reaped = jobs.reap_exhausted(now).await?;
@@ -255,7 +305,7 @@ impl Runner {
             );
         }
         let lease_ms = i64::try_from(self.inner.config.lease.as_millis()).unwrap_or(i64::MAX);
-        jobs.claim(&self.inner.config.worker_id, lease_ms, now)
+        jobs.claim_in(lane, &self.inner.config.worker_id, lease_ms, now)
             .await
     }
 

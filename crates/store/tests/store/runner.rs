@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use serde_json::json;
 use store::now_ms;
 use store::tasks::{
-    permanent, Backoff, Handles, NewTask, Runner, RunnerConfig, Task, TaskContext, TaskHandler,
-    TaskKind, TaskState,
+    permanent, Backoff, Handles, Lane, LaneSlots, NewTask, Runner, RunnerConfig, Task, TaskContext,
+    TaskHandler, TaskKind, TaskState,
 };
 use store::testing::fresh_db;
 use tokio::sync::oneshot;
@@ -77,7 +77,7 @@ impl TaskHandler for Sleeps {
 
 fn fast_config(worker: &str) -> RunnerConfig {
     RunnerConfig {
-        concurrency: 3,
+        lanes: vec![LaneSlots::new(Lane::any(), 3)],
         lease: Duration::from_secs(5),
         poll_interval: Duration::from_millis(10),
         backoff: Backoff {
@@ -338,4 +338,64 @@ async fn shutdown_gives_unfinished_tasks_back_to_the_queue() {
     let back = db.tasks().get(&job.id).await.unwrap();
     assert_eq!(back.status, TaskState::Queued);
     assert_eq!(back.attempts, 0, "an interrupted attempt is not counted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_campaigns_never_hold_up_a_files_analysis() {
+    let db = fresh_db().await;
+    let now = now_ms();
+    for i in 0..3 {
+        db.tasks()
+            .enqueue(
+                NewTask::new("campaign", json!(i)).in_queue("campaigns"),
+                now - 10,
+            )
+            .await
+            .unwrap();
+    }
+    db.tasks()
+        .enqueue(NewTask::new("analysis", json!(0)).in_queue("files"), now)
+        .await
+        .unwrap();
+    let recorder = Recorder::default();
+    let config = RunnerConfig {
+        lanes: vec![
+            LaneSlots::new(Lane::queue("campaigns"), 1),
+            LaneSlots::new(Lane::queue("files"), 1),
+        ],
+        ..fast_config("w")
+    };
+    let runner = Runner::new(&db, config)
+        .register("campaign", Sleeps(Duration::from_secs(30)))
+        .register(
+            "analysis",
+            Recording {
+                recorder: recorder.clone(),
+                worker: "w".into(),
+            },
+        );
+    let (stop, stopped) = oneshot::channel::<()>();
+    let handle = tokio::spawn(async move {
+        runner
+            .run_until(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    // The campaign slot is taken for 30 s; the analysis has a slot of its own.
+    for _ in 0..250 {
+        if !recorder.runs.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(recorder.runs.lock().unwrap().len(), 1, "the analysis ran");
+    let counts = db.tasks().counts().await.unwrap();
+    assert_eq!(
+        (counts.running, counts.queued),
+        (1, 2),
+        "one campaign at a time"
+    );
+    stop.send(()).unwrap();
+    handle.await.unwrap();
 }

@@ -1,10 +1,12 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use domain::auth::Plan;
 use serde_json::json;
-use store::now_ms;
-use store::tasks::{Backoff, FailOutcome, NewTask, TaskState};
+use store::accounts::NewAccount;
+use store::tasks::{Backoff, FailOutcome, Lane, NewTask, PlanCaps, TaskState};
 use store::testing::fresh_db;
+use store::{now_ms, AccountId};
 
 const LEASE: i64 = 1_000;
 
@@ -348,4 +350,200 @@ async fn counts_group_tasks_by_state() {
     jobs.claim("w", LEASE, now).await.unwrap().unwrap();
     let counts = jobs.counts().await.unwrap();
     assert_eq!((counts.queued, counts.running, counts.completed), (2, 1, 0));
+}
+
+async fn account(db: &store::Db, email: &str, plan: Plan) -> AccountId {
+    let account = db
+        .accounts()
+        .create(
+            NewAccount {
+                email,
+                email_normalized: email,
+                name: "Tenant",
+                password_hash: None,
+                email_verified_at: None,
+            },
+            now_ms(),
+        )
+        .await
+        .unwrap();
+    db.accounts()
+        .set_plan(&account.id, plan, now_ms())
+        .await
+        .unwrap();
+    account.id
+}
+
+const CAPS: PlanCaps = PlanCaps {
+    free: 1,
+    pro: 2,
+    scale: 3,
+};
+
+#[tokio::test]
+async fn one_accounts_ten_queued_tasks_do_not_hold_up_anothers_one() {
+    let db = fresh_db().await;
+    let jobs = db.tasks();
+    let busy = account(&db, "busy@example.com", Plan::Scale).await;
+    let other = account(&db, "other@example.com", Plan::Scale).await;
+    let now = now_ms();
+    for n in 0..10 {
+        let task = NewTask::new("work", json!({"busy": n}))
+            .in_queue("campaigns")
+            .for_account(&busy);
+        jobs.enqueue(task, now - 1_000 + n).await.unwrap();
+    }
+    let late = NewTask::new("work", json!({"other": 0}))
+        .in_queue("campaigns")
+        .for_account(&other);
+    jobs.enqueue(late, now).await.unwrap();
+    let lane = Lane::queue("campaigns");
+
+    // One slot: the busy account's first task runs and ends; the other account is next,
+    // although its task was queued last.
+    let first = jobs
+        .claim_in(&lane, "w", LEASE, now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.account_id.as_deref(), Some(busy.as_str()));
+    assert!(jobs.complete(&first.id, "w", now + 1).await.unwrap());
+    let second = jobs
+        .claim_in(&lane, "w", LEASE, now + 2)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(second.account_id.as_deref(), Some(other.as_str()));
+    assert!(jobs.complete(&second.id, "w", now + 3).await.unwrap());
+
+    // Two slots at once: one each, while both have work.
+    let more = NewTask::new("work", json!({"other": 1}))
+        .in_queue("campaigns")
+        .for_account(&other);
+    jobs.enqueue(more, now + 4).await.unwrap();
+    let a = jobs
+        .claim_in(&lane, "w", LEASE, now + 5)
+        .await
+        .unwrap()
+        .unwrap();
+    let b = jobs
+        .claim_in(&lane, "w", LEASE, now + 5)
+        .await
+        .unwrap()
+        .unwrap();
+    let owners: HashSet<_> = [a.account_id, b.account_id].into_iter().collect();
+    assert_eq!(owners.len(), 2, "both accounts get a slot");
+}
+
+#[tokio::test]
+async fn an_account_at_its_plans_cap_waits_while_others_run() {
+    let db = fresh_db().await;
+    let jobs = db.tasks();
+    let free = account(&db, "free@example.com", Plan::Free).await;
+    let pro = account(&db, "pro@example.com", Plan::Pro).await;
+    let now = now_ms();
+    for owner in [&free, &free, &free, &pro, &pro, &pro] {
+        let task = NewTask::new("work", json!({}))
+            .in_queue("campaigns")
+            .for_account(owner);
+        jobs.enqueue(task, now - 10).await.unwrap();
+    }
+    let lane = Lane::queue("campaigns").capped(CAPS);
+    let mut running = Vec::new();
+    while let Some(task) = jobs.claim_in(&lane, "w", LEASE, now).await.unwrap() {
+        running.push(task);
+    }
+    let count = |owner: &AccountId, tasks: &[store::tasks::Task]| {
+        tasks
+            .iter()
+            .filter(|t| t.account_id.as_deref() == Some(owner.as_str()))
+            .count()
+    };
+    assert_eq!(count(&free, &running), 1, "free runs one at a time");
+    assert_eq!(count(&pro, &running), 2, "pro runs two at a time");
+
+    // When one ends, the next of that account may start; a dead worker's lease frees the slot.
+    let done = running
+        .iter()
+        .find(|t| t.account_id.as_deref() == Some(free.as_str()))
+        .unwrap();
+    assert!(jobs.complete(&done.id, "w", now + 1).await.unwrap());
+    let next = jobs
+        .claim_in(&lane, "w", LEASE, now + 2)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(next.account_id.as_deref(), Some(free.as_str()));
+    assert!(jobs
+        .claim_in(&lane, "w", LEASE, now + 2)
+        .await
+        .unwrap()
+        .is_none());
+    let after_leases = jobs
+        .claim_in(&lane, "w2", LEASE, now + 2 + LEASE + 1)
+        .await
+        .unwrap();
+    assert!(
+        after_leases.is_some(),
+        "expired leases do not count against the cap"
+    );
+}
+
+#[tokio::test]
+async fn racing_workers_never_exceed_an_accounts_cap() {
+    let db = fresh_db().await;
+    let owner = account(&db, "racer@example.com", Plan::Free).await;
+    let now = now_ms();
+    for _ in 0..20 {
+        let task = NewTask::new("work", json!({}))
+            .in_queue("campaigns")
+            .for_account(&owner);
+        db.tasks().enqueue(task, now - 10).await.unwrap();
+    }
+    let lane = Lane::queue("campaigns").capped(PlanCaps { free: 3, ..CAPS });
+    let claims = (0..12).map(|n| {
+        let (jobs, lane) = (db.tasks(), lane.clone());
+        tokio::spawn(async move {
+            jobs.claim_in(&lane, &format!("w{n}"), 60_000, now)
+                .await
+                .unwrap()
+        })
+    });
+    let mut claimed = 0;
+    for claim in claims.collect::<Vec<_>>() {
+        claimed += usize::from(claim.await.unwrap().is_some());
+    }
+    assert_eq!(claimed, 3, "exactly the cap, however many workers race");
+}
+
+#[tokio::test]
+async fn queues_are_claimed_separately() {
+    let db = fresh_db().await;
+    let jobs = db.tasks();
+    let now = now_ms();
+    jobs.enqueue(
+        NewTask::new("campaign", json!({})).in_queue("campaigns"),
+        now - 5,
+    )
+    .await
+    .unwrap();
+    jobs.enqueue(NewTask::new("analysis", json!({})).in_queue("files"), now)
+        .await
+        .unwrap();
+    let files = jobs
+        .claim_in(&Lane::queue("files"), "w", LEASE, now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(files.kind, "analysis");
+    assert!(jobs
+        .claim_in(&Lane::queue("files"), "w", LEASE, now)
+        .await
+        .unwrap()
+        .is_none());
+    let campaign = jobs.claim("w", LEASE, now).await.unwrap().unwrap();
+    assert_eq!(
+        (campaign.kind.as_str(), campaign.queue.as_str()),
+        ("campaign", "campaigns")
+    );
 }

@@ -69,7 +69,7 @@ pub async fn get_template(
 /// The template's MDL document as a YAML file.
 #[utoipa::path(get, path = "/templates/{id}/download", tag = "templates", security(("bearer" = [])),
     params(("id" = String, Path, description = "tmpl_…, tmpl_… or the slug")),
-    responses((status = 200, description = "application/yaml", content_type = "application/yaml", body = String),
+    responses((status = 200, description = "The MDL document written as YAML", content_type = "application/yaml", body = serde_json::Value),
         (status = 404, body = ErrorBody)))]
 pub async fn download_template(
     State(services): State<Services>,

@@ -5,7 +5,7 @@
 //! The socket is authenticated like every `/v1` route (a key in `Authorization`, or the
 //! browser's session cookie) or with `?ticket=…`; never with a key in the URL. A
 //! cookie-authenticated upgrade must come from this site's own pages. At most
-//! [`services::progress::SOCKETS_PER_KEY`] sockets per key; a ping every 30 s; the credential
+//! [`services::progress::SOCKETS_PER_ACCOUNT`] sockets per account; a ping every 30 s; the credential
 //! is checked again every `MATTERCRAFT_WS_RECHECK_SECONDS` (≤ 30 s), and the socket closes
 //! (1008) once the key is revoked or expired or the session has ended. Clients send nothing,
 //! so incoming messages are limited to [`MAX_INCOMING`].
@@ -62,7 +62,7 @@ pub async fn create_ws_ticket(
         (status = 401, description = "No valid key, session or ticket (an API key in the URL is refused)", body = ErrorBody),
         (status = 403, description = "A session cookie sent from another site's page", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 429, description = "This key already holds 10 sockets", body = ErrorBody)))]
+        (status = 429, description = "This account already holds 20 sockets", body = ErrorBody)))]
 pub async fn campaign_socket(
     State(services): State<Services>,
     State(settings): State<Arc<Settings>>,
