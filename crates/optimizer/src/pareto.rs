@@ -4,7 +4,8 @@
 //! Non-dominated filtering costs O(n log n) for two and three objectives (a sweep over the
 //! points sorted lexicographically; for three, a balanced tree keeps the two-dimensional
 //! staircase of the kept points) and O(n × front) for more (each point is checked against the
-//! front found so far; in lexicographic order every dominator comes first).
+//! front found so far, branch-free over a flat array for four and five; in lexicographic order
+//! every dominator comes first).
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -52,17 +53,34 @@ fn front(points: &[Vec<f64>], cancel: Option<&Cancel>) -> Result<Vec<usize>, Can
     {
         return naive(points, cancel);
     }
-    let mut order: Vec<usize> = (0..points.len()).collect();
-    // Lexicographic order puts every dominator before the points it dominates (-0.0 and 0.0
-    // compare equal here, as they do in `dominates`).
-    order.sort_unstable_by(|&a, &b| lexicographic(&points[a], &points[b]));
     let mut kept = match m {
-        2 => front2(points, &order),
-        3 => front3(points, &order),
-        _ => front_general(points, &order, cancel)?,
+        2 => front2(&sorted::<2>(points)),
+        3 => front3(&sorted::<3>(points)),
+        4 => front_flat(&sorted::<4>(points), cancel)?,
+        5 => front_flat(&sorted::<5>(points), cancel)?,
+        _ => front_general(points, cancel)?,
     };
     kept.sort_unstable();
     Ok(kept)
+}
+
+/// The points as arrays with their indices, in lexicographic order, which puts every
+/// dominator before the points it dominates; -0.0 is stored as 0.0 (they are equal to
+/// `dominates`). No NaN.
+fn sorted<const M: usize>(points: &[Vec<f64>]) -> Vec<([f64; M], usize)> {
+    let mut rows: Vec<([f64; M], usize)> = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut a = [0.0; M];
+            for (v, x) in a.iter_mut().zip(p) {
+                *v = x + 0.0;
+            }
+            (a, i)
+        })
+        .collect();
+    rows.sort_unstable_by(|a, b| lexicographic(&a.0, &b.0));
+    rows
 }
 
 fn lexicographic(a: &[f64], b: &[f64]) -> Ordering {
@@ -85,27 +103,26 @@ fn naive(points: &[Vec<f64>], cancel: Option<&Cancel>) -> Result<Vec<usize>, Can
     Ok(kept)
 }
 
-/// Two objectives, `order` lexicographic: among the points sharing an x, only those with the
+/// Two objectives, `rows` lexicographic: among the points sharing an x, only those with the
 /// group's lowest y can be kept, and they are when every point of a smaller x has a larger y.
-fn front2(points: &[Vec<f64>], order: &[usize]) -> Vec<usize> {
+fn front2(rows: &[([f64; 2], usize)]) -> Vec<usize> {
     let mut kept = Vec::new();
     // The lowest y of the points with a smaller x.
     let mut best_y: Option<f64> = None;
     let mut start = 0;
-    while start < order.len() {
-        let x = points[order[start]][0];
-        let mut end = start;
-        while end < order.len() && points[order[end]][0] == x {
+    while start < rows.len() {
+        let [x, low] = rows[start].0;
+        let mut end = start + 1;
+        while end < rows.len() && rows[end].0[0] == x {
             end += 1;
         }
         // Sorted by y within the group: the lowest comes first.
-        let low = points[order[start]][1];
         if best_y.is_none_or(|best| low < best) {
             kept.extend(
-                order[start..end]
+                rows[start..end]
                     .iter()
-                    .copied()
-                    .take_while(|&i| points[i][1] == low),
+                    .take_while(|(p, _)| p[1] == low)
+                    .map(|(_, i)| *i),
             );
             best_y = Some(low);
         }
@@ -114,7 +131,7 @@ fn front2(points: &[Vec<f64>], order: &[usize]) -> Vec<usize> {
     kept
 }
 
-/// A total order on f64 without NaN in which -0.0 equals 0.0, for tree keys.
+/// A total order on f64 without NaN, for tree keys (-0.0 never occurs: see [`sorted`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Key(f64);
 
@@ -128,39 +145,34 @@ impl PartialOrd for Key {
 
 impl Ord for Key {
     fn cmp(&self, other: &Self) -> Ordering {
-        (self.0 + 0.0).total_cmp(&(other.0 + 0.0))
+        self.0.total_cmp(&other.0)
     }
 }
 
-/// Three objectives, `order` lexicographic: a point is dominated exactly when an earlier,
+/// Three objectives, `rows` lexicographic: a point is dominated exactly when an earlier,
 /// different point is at or below it in y and z. The kept points' (y, z) staircase (y
 /// ascending, z descending) answers that with one lookup: the step at or left of y has the
 /// lowest z of all points up to y. Identical points are looked up together and all kept or
 /// all dropped.
-fn front3(points: &[Vec<f64>], order: &[usize]) -> Vec<usize> {
+fn front3(rows: &[([f64; 3], usize)]) -> Vec<usize> {
     let mut stair: BTreeMap<Key, f64> = BTreeMap::new();
     let mut kept = Vec::new();
     let mut start = 0;
-    while start < order.len() {
-        let p = &points[order[start]];
+    while start < rows.len() {
+        let p = rows[start].0;
         let mut end = start + 1;
-        while end < order.len() && lexicographic(&points[order[end]], p).is_eq() {
+        while end < rows.len() && rows[end].0 == p {
             end += 1;
         }
-        let (y, z) = (p[1], p[2]);
+        let [_, y, z] = p;
         let covered = stair
             .range(..=Key(y))
             .next_back()
             .is_some_and(|(_, &low_z)| low_z <= z);
         if !covered {
-            kept.extend_from_slice(&order[start..end]);
+            kept.extend(rows[start..end].iter().map(|(_, i)| *i));
             // Steps at or right of y and at or above z are covered by the new one from now on.
-            let beaten: Vec<Key> = stair
-                .range(Key(y)..)
-                .take_while(|(_, &step_z)| step_z >= z)
-                .map(|(k, _)| *k)
-                .collect();
-            for k in beaten {
+            while let Some((&k, _)) = stair.range(Key(y)..).next().filter(|(_, &z2)| z2 >= z) {
                 stair.remove(&k);
             }
             stair.insert(Key(y), z);
@@ -170,15 +182,45 @@ fn front3(points: &[Vec<f64>], order: &[usize]) -> Vec<usize> {
     kept
 }
 
-/// Four or more objectives, `order` lexicographic: each point against the front so far (a
-/// dominated dominator is itself dominated by a front point that came earlier still).
-fn front_general(
-    points: &[Vec<f64>],
-    order: &[usize],
+/// Four or five objectives, `rows` lexicographic: each point against the front so far (a
+/// dominated dominator is itself dominated by a front point that came earlier still). The
+/// front's coordinates are kept in one flat array and checked without branches, a block of
+/// points at a time, so that the scan streams through memory and vectorises.
+fn front_flat<const M: usize>(
+    rows: &[([f64; M], usize)],
     cancel: Option<&Cancel>,
 ) -> Result<Vec<usize>, Cancelled> {
+    const BLOCK: usize = 64;
     let mut kept: Vec<usize> = Vec::new();
-    for &i in order {
+    let mut front: Vec<[f64; M]> = Vec::new();
+    for (p, i) in rows {
+        cancel::check(cancel)?;
+        let dominated = front.chunks(BLOCK).any(|block| {
+            block.iter().fold(false, |found, q| {
+                let mut at_most = true;
+                let mut below = false;
+                for j in 0..M {
+                    at_most &= q[j] <= p[j];
+                    below |= q[j] < p[j];
+                }
+                found | (at_most & below)
+            })
+        });
+        if !dominated {
+            kept.push(*i);
+            front.push(*p);
+        }
+    }
+    Ok(kept)
+}
+
+/// One or six and more objectives (MDL allows 1–5): each point, in lexicographic order,
+/// against the front so far.
+fn front_general(points: &[Vec<f64>], cancel: Option<&Cancel>) -> Result<Vec<usize>, Cancelled> {
+    let mut order: Vec<usize> = (0..points.len()).collect();
+    order.sort_unstable_by(|&a, &b| lexicographic(&points[a], &points[b]));
+    let mut kept: Vec<usize> = Vec::new();
+    for &i in &order {
         cancel::check(cancel)?;
         let p = &points[i];
         if !kept.iter().any(|&k| dominates(&points[k], p)) {

@@ -270,3 +270,72 @@ async fn a_campaign_over_the_memory_budget_is_refused_with_its_estimate() {
     let key = roomy.connect("roomy@example.com").await.api_key;
     slow_campaign(&roomy, &key, "widest").await;
 }
+
+/// A CSV upload as `/v1/datasets` takes it.
+async fn upload_csv(app: &TestApp, key: &str, csv: &str) -> String {
+    let boundary = "mc-stops-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"rows.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n"
+    );
+    let res = app
+        .request(
+            axum::http::Request::post("/v1/datasets")
+                .header("authorization", format!("Bearer {key}"))
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(axum::body::Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    res.json()["data"]["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_four_objective_warm_start_of_more_than_20000_rows_is_refused_naming_the_limit() {
+    let app = TestApp::spawn_with_env(ENV).await;
+    let key = app.connect("front-rows@example.com").await.api_key;
+    // 20 001 rows on a simplex: none dominates another, the worst case for the front.
+    let n = 20_001;
+    let mut csv = String::from("x,y,f1,f2,f3,f4\n");
+    for i in 0..n {
+        let (a, b) = ((i % 150) as f64 / 150.0, (i / 150) as f64 / 150.0);
+        csv.push_str(&format!("{a},{b},{a},{b},{},{}\n", 1.0 - a, 1.0 - b));
+    }
+    let dataset = upload_csv(&app, &key, &csv).await;
+    let objectives: Vec<Value> = (1..=4)
+        .map(|k| json!({"name": format!("f{k}"), "direction": "minimize"}))
+        .collect();
+    let res = app
+        .call(
+            &key,
+            Method::POST,
+            "/v1/campaigns",
+            Some(json!({
+                "dataset_id": dataset,
+                "mdl": {
+                    "name": "four-objectives",
+                    "domain": "lab",
+                    "evaluator": {"type": "external"},
+                    "parameters": [
+                        {"name": "x", "type": "continuous", "bounds": [0, 1]},
+                        {"name": "y", "type": "continuous", "bounds": [0, 1]}
+                    ],
+                    "objectives": objectives,
+                    "optimizer": {"budget": 20}
+                }
+            })),
+        )
+        .await;
+    let body = res.assert_error(422, "validation_failed");
+    assert_eq!(
+        body["message"],
+        "With 4 objectives a warm start may bring at most 20 000 usable rows; this dataset has \
+         20001."
+    );
+    assert_eq!(res.detail_paths(), ["dataset_id"]);
+    assert_eq!(app.count("campaigns").await, 0);
+}

@@ -5,6 +5,10 @@
 //! `{"hypervolume": H, "points": N, "seconds": S}`, where S is the compute time without I/O.
 //! Points not strictly better than the reference in every objective are ignored.
 //!
+//! `mobo front [--definition] FILE` prints how many points of FILE (same format) no other point
+//! dominates: `{"front": K, "points": N, "seconds": S}`. `--definition` checks every pair (the
+//! O(n²) filter the engine used before; for the benchmark's "before" column).
+//!
 //! `mobo ask-tell --mdl FILE [--seed N]` runs a campaign whose evaluations come from outside,
 //! as JSON lines: it writes `{"ask": [{"id", "parameters"}, ...]}`, reads one line
 //! `{"tell": [{"id", "objectives": {...}} | {"id", "failed": true}, ...]}`, and repeats until
@@ -18,8 +22,8 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str =
-    "usage: mobo hv --ref R1,R2,... FILE | mobo validate FILE | mobo ask-tell --mdl FILE [--seed N]";
+const USAGE: &str = "usage: mobo hv --ref R1,R2,... FILE | mobo front [--definition] FILE | \
+                     mobo validate FILE | mobo ask-tell --mdl FILE [--seed N]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,6 +35,16 @@ fn main() -> ExitCode {
             }
             Err(message) => {
                 eprintln!("mobo hv: {message}");
+                ExitCode::from(2)
+            }
+        },
+        Some("front") => match front(&args[1..]) {
+            Ok(line) => {
+                println!("{line}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("mobo front: {message}");
                 ExitCode::from(2)
             }
         },
@@ -265,6 +279,42 @@ fn hv(args: &[String]) -> Result<String, String> {
     let seconds = started.elapsed().as_secs_f64();
     Ok(format!(
         "{{\"hypervolume\": {volume:.16e}, \"points\": {points}, \"seconds\": {seconds:.6}}}"
+    ))
+}
+
+fn front(args: &[String]) -> Result<String, String> {
+    let (definition, file) = match args {
+        [flag, file] if flag == "--definition" => (true, file),
+        [file] if !file.starts_with("--") => (false, file),
+        _ => return Err(USAGE.to_owned()),
+    };
+    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+    let mut points: Vec<Vec<f64>> = Vec::new();
+    for (line_no, line) in text.lines().enumerate() {
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        points.push(parse_numbers(
+            line.split_whitespace(),
+            &format!("line {}", line_no + 1),
+        )?);
+    }
+    let started = Instant::now();
+    let kept = if definition {
+        (0..points.len())
+            .filter(|&i| {
+                !points
+                    .iter()
+                    .any(|q| optimizer::pareto::dominates(q, &points[i]))
+            })
+            .count()
+    } else {
+        optimizer::pareto::non_dominated(&points).len()
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(format!(
+        "{{\"front\": {kept}, \"points\": {}, \"seconds\": {seconds:.6}}}",
+        points.len()
     ))
 }
 
