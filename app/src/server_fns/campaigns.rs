@@ -182,7 +182,8 @@ pub async fn create_campaign_from_mdl(mdl: String) -> Result<(), AppError> {
     }
 }
 
-/// Stops a running campaign after its current iteration (it ends `cancelled`).
+/// Stops a running campaign within seconds, even mid-iteration (it ends `cancelled`; recorded
+/// results stay).
 #[server(prefix = "/api/fn", endpoint = "stop_campaign")]
 pub async fn stop_campaign(id: String) -> Result<(), AppError> {
     use crate::error::ssr::from_service;

@@ -79,7 +79,7 @@ pub async fn get_job(id: String) -> Result<JobPageData, AppError> {
     })
 }
 
-/// Cancels a queued or running job (a running one stops after its current iteration).
+/// Cancels a queued or running job (a running one stops within seconds, even mid-iteration).
 #[server(prefix = "/api/fn", endpoint = "cancel_job")]
 pub async fn cancel_job(id: String) -> Result<(), AppError> {
     use crate::error::ssr::from_service;

@@ -173,8 +173,9 @@ pub async fn start_campaign(
     Ok((StatusCode::ACCEPTED, envelope::ok(job)))
 }
 
-/// Asks a running campaign to stop after its current iteration (results are kept; the
-/// campaign ends `cancelled`); 409 `campaign_not_stoppable` unless it is running.
+/// Stops a running campaign within seconds, even in the middle of an iteration (whose work is
+/// discarded; every recorded result is kept; the campaign ends `cancelled`); 409
+/// `campaign_not_stoppable` unless it is running.
 #[utoipa::path(post, path = "/campaigns/{id}/stop", tag = "campaigns", security(("bearer" = [])),
     params(("id" = String, Path, description = "camp_…")),
     responses((status = 202, description = "The job that will stop", body = Envelope<JobView>),

@@ -81,8 +81,9 @@ pub async fn job_logs(
     ))
 }
 
-/// Cancels a queued or running job: it stops after its current iteration and its results are
-/// kept; 409 `job_not_cancellable` otherwise.
+/// Cancels a queued or running job: a running one stops within seconds, even in the middle of
+/// an iteration (whose work is discarded), and its recorded results are kept; 409
+/// `job_not_cancellable` otherwise.
 #[utoipa::path(post, path = "/jobs/{id}/cancel", tag = "jobs", security(("bearer" = [])),
     params(("id" = String, Path, description = "job_…")),
     responses((status = 202, body = Envelope<JobView>), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
