@@ -31,7 +31,21 @@ unset RUSTFLAGS
 host_cargo() {
   RUSTFLAGS="--cfg erase_components" cargo "$@"
 }
-export PATH="$MC_TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# Where installed tools land: cargo install's bin folder (CARGO_INSTALL_ROOT, else CARGO_HOME,
+# else ~/.cargo) and npm's in MC_TOOLS_DIR. Put first on PATH now and again after each install
+# (a caller may have replaced PATH since this file was sourced), so a tool just installed is the
+# one found.
+tool_paths() {
+  local dir
+  for dir in "${CARGO_INSTALL_ROOT:+$CARGO_INSTALL_ROOT/bin}" "${CARGO_HOME:-$HOME/.cargo}/bin" \
+    "$MC_TOOLS_DIR/node_modules/.bin"; do
+    [ -n "$dir" ] || continue
+    case ":$PATH:" in *":$dir:"*) ;; *) PATH="$dir:$PATH" ;; esac
+  done
+  export PATH
+  hash -r
+}
+tool_paths
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # Pinned versions of the tools that are not in Cargo.lock.
@@ -92,7 +106,7 @@ apt_install() {
 quick_install() {
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     CARGO_PROFILE_RELEASE_OPT_LEVEL=2 cargo install "$@" || die "cargo install $* failed"
-  hash -r
+  tool_paths
 }
 
 ensure_rust() {
@@ -186,7 +200,7 @@ ensure_wasm_opt() {
   mkdir -p "$MC_TOOLS_DIR"
   npm install --prefix "$MC_TOOLS_DIR" --no-audit --no-fund --no-save "binaryen@$BINARYEN_VERSION" \
     || die "npm install binaryen@$BINARYEN_VERSION failed"
-  hash -r # the npm wasm-opt comes first on PATH and shadows any other
+  tool_paths # the npm wasm-opt comes first on PATH and shadows any other
   found=$(version_line wasm-opt --version | awk '{print $3}')
   [ "$found" = "$want" ] || die "binaryen was installed but \`wasm-opt --version\` says '${found:-nothing}'"
 }
@@ -250,10 +264,10 @@ ensure_shellcheck() {
   have shellcheck || die "shellcheck was installed but is not on PATH"
 }
 
-# `ensure_venv_package VENV PACKAGE VERSION PURPOSE`: PACKAGE==VERSION from PyPI in a venv of
+# `venv_package VENV PACKAGE VERSION PURPOSE`: PACKAGE==VERSION from PyPI in a venv of
 # its own (never the system Python's packages). Needs python3 with venv; Debian splits venv
 # into python3-venv.
-ensure_venv_package() {
+venv_package() {
   local venv="$1" package="$2" version="$3" purpose="$4"
   local python="$venv/bin/python" found=""
   local probe="import importlib.metadata as m; print(m.version('$package'))"
@@ -283,13 +297,13 @@ ensure_venv_package() {
 
 # aiosmtpd, a real SMTP server for the API tests' mail.
 ensure_aiosmtpd() {
-  ensure_venv_package "$MC_SMTP_VENV" aiosmtpd "$AIOSMTPD_VERSION" \
+  venv_package "$MC_SMTP_VENV" aiosmtpd "$AIOSMTPD_VERSION" \
     "the SMTP server the API tests send mail to"
 }
 
 # schemathesis, which fuzzes the running API from its OpenAPI document.
 ensure_schemathesis() {
-  ensure_venv_package "$MC_SCHEMATHESIS_VENV" schemathesis "$SCHEMATHESIS_VERSION" \
+  venv_package "$MC_SCHEMATHESIS_VENV" schemathesis "$SCHEMATHESIS_VERSION" \
     "the API fuzzer run against /v1/openapi.json"
 }
 

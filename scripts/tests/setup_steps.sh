@@ -50,8 +50,8 @@ echo "cargo $*" >>"$STUB_LOG"
 mk="$STUB_DIR/.make_tool"
 case "$1" in
   --version) echo "cargo 1.95.0 (stub)" ;;
-  leptos) [ -x "$HOME/.cargo/bin/cargo-leptos" ] || { echo "error: no such command: leptos" >&2; exit 101; } ;;
-  nextest) [ -x "$HOME/.cargo/bin/cargo-nextest" ] || { echo "error: no such command: nextest" >&2; exit 101; } ;;
+  leptos) [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo-leptos" ] || { echo "error: no such command: leptos" >&2; exit 101; } ;;
+  nextest) [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo-nextest" ] || { echo "error: no such command: nextest" >&2; exit 101; } ;;
   install)
     shift
     crate="" version="" prev=""
@@ -62,9 +62,9 @@ case "$1" in
     done
     [ "${STUB_FAIL:-}" = "$crate" ] && { echo "error: failed to compile $crate (stub)" >&2; exit 101; }
     case "$crate" in
-      wasm-bindgen-cli) "$mk" "$HOME/.cargo/bin" wasm-bindgen "wasm-bindgen $version" ;;
-      cargo-leptos) "$mk" "$HOME/.cargo/bin" cargo-leptos "cargo-leptos 0.3.11" ;;
-      cargo-nextest) "$mk" "$HOME/.cargo/bin" cargo-nextest "cargo-nextest 0.9.0" ;;
+      wasm-bindgen-cli) "$mk" "${CARGO_HOME:-$HOME/.cargo}/bin" wasm-bindgen "wasm-bindgen $version" ;;
+      cargo-leptos) "$mk" "${CARGO_HOME:-$HOME/.cargo}/bin" cargo-leptos "cargo-leptos 0.3.11" ;;
+      cargo-nextest) "$mk" "${CARGO_HOME:-$HOME/.cargo}/bin" cargo-nextest "cargo-nextest 0.9.0" ;;
       *) echo "stub cargo: unexpected crate $crate" >&2; exit 1 ;;
     esac ;;
   *) echo "stub cargo: unexpected command $*" >&2; exit 1 ;;
@@ -275,6 +275,10 @@ expect_install "ensure_wasm_bindgen replaces a wasm-bindgen of another version" 
 expect_install "ensure_cargo_leptos installs cargo-leptos (no downloads) when absent" "" ensure_cargo_leptos \
   '^cargo install cargo-leptos --locked --ignore-rust-version --features no_downloads$'
 expect_install "ensure_nextest installs cargo-nextest when absent" "" ensure_nextest \
+  '^cargo install cargo-nextest --locked$'
+expect_install "ensure_nextest finds what cargo installed into CARGO_HOME, even with PATH replaced after set-up" \
+  'export CARGO_HOME="$CASE_DIR/cargo-home"' \
+  'PATH="$CASE_DIR/bin:$CASE_DIR/installed:$(dirname "$(command -v bash)")"; ensure_nextest' \
   '^cargo install cargo-nextest --locked$'
 expect_install "ensure_build_tools (run.sh's set-up) installs all three build tools on a bare machine" "" \
   ensure_build_tools '^rustup target add wasm32' '^cargo install wasm-bindgen-cli' '^cargo install cargo-leptos'
