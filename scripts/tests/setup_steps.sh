@@ -276,10 +276,10 @@ expect_install "ensure_cargo_leptos installs cargo-leptos (no downloads) when ab
   '^cargo install cargo-leptos --locked --ignore-rust-version --features no_downloads$'
 expect_install "ensure_nextest installs cargo-nextest when absent" "" ensure_nextest \
   '^cargo install cargo-nextest --locked$'
-expect_install "ensure_nextest finds what cargo installed into CARGO_HOME, even with PATH replaced after set-up" \
+expect_install "ensure_wasm_bindgen finds what cargo installed into CARGO_HOME, even with PATH replaced after set-up" \
   'export CARGO_HOME="$CASE_DIR/cargo-home"' \
-  'PATH="$CASE_DIR/bin:$CASE_DIR/installed:$(dirname "$(command -v bash)")"; ensure_nextest' \
-  '^cargo install cargo-nextest --locked$'
+  'PATH="$CASE_DIR/bin:$CASE_DIR/installed:$(dirname "$(command -v bash)")"; ensure_wasm_bindgen' \
+  "^cargo install wasm-bindgen-cli --version $WANT_WB --force\$"
 expect_install "ensure_build_tools (run.sh's set-up) installs all three build tools on a bare machine" "" \
   ensure_build_tools '^rustup target add wasm32' '^cargo install wasm-bindgen-cli' '^cargo install cargo-leptos'
 expect_install "ensure_node installs Debian's nodejs and npm when absent" "" ensure_node \
